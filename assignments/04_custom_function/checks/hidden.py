@@ -1,0 +1,167 @@
+"""Hidden checks of 04_custom_function: run only at grading time, never released.
+
+They repeat the public checks' properties on other seeds, shapes, dtypes, slopes and edge
+cases (empty and non-contiguous inputs, a batch whose ReLU units are all dead). Every
+scenario builds all of its random inputs before it calls the student's code, so that a call
+that raises does not shift the inputs of the next observation. This file is executed on its
+own: the helpers it shares with public.py are copied here.
+"""
+
+import torch
+
+from grader import Hint, capture, check
+
+FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+LEAKY_SLOPES = (0.01, 0.3, 2.0, 0.0)
+
+
+# --- known wrong answers (hints) -------------------------------------------------------------
+
+def relu_linear_grads_sum_loss(w, b, X, Y):
+    w = w.detach().clone().requires_grad_(True)
+    b = b.detach().clone().requires_grad_(True)
+    loss = torch.sum((torch.relu(X @ w.t() + b) - Y) ** 2)
+    loss.backward()
+    return w.grad, b.grad
+
+
+def away_from_zero(shape, device, rng, dtype=torch.float64):
+    """Values in ±[0.2, 2.2]: gradcheck's finite differences never straddle the kink."""
+    magnitude = torch.rand(shape, generator=rng, device=device, dtype=dtype) * 2 + 0.2
+    sign = torch.randint(0, 2, shape, generator=rng, device=device).to(dtype) * 2 - 1
+    return (magnitude * sign).requires_grad_(True)
+
+
+def _forward_backward(fn, x, g):
+    """Output of ``fn`` on a fresh leaf copy of ``x``, and the leaf's gradient for ``g``."""
+    x = x.detach().clone().requires_grad_(True)
+    y = fn(x)
+    y.backward(g)
+    return {"output": y, "input.grad": x.grad}
+
+
+# --- MyReLU ----------------------------------------------------------------------------------
+
+@check("MyReLU", points=1)
+def random_shapes(m, device, rng):
+    """forward and backward on a 3-D and a 1-D input"""
+    cases = {}
+    for shape in ((2, 3, 4), (7,)):
+        x = torch.randn(shape, device=device, generator=rng)
+        g = torch.randn(shape, device=device, generator=rng)
+        cases[f"shape {list(shape)}"] = (x, g)
+    return {key: capture(_forward_backward, m.MyReLU.apply, x, g)
+            for key, (x, g) in cases.items()}
+
+
+@check("MyReLU", points=0.5)
+def non_contiguous_input(m, device, rng):
+    """works on a non-contiguous (transposed) input"""
+    x = torch.randn(5, 4, device=device, generator=rng).t().requires_grad_(True)
+    g = torch.randn(4, 5, device=device, generator=rng)
+    y = m.MyReLU.apply(x)
+    y.backward(g)
+    return {"output": y, "input.grad": x.grad}
+
+
+@check("MyReLU", points=0.5)
+def empty_input(m, device, rng):
+    """an empty input of shape (0, 3) gives empty output and gradient of that shape"""
+    x = torch.empty(0, 3, device=device, requires_grad=True)
+    y = m.MyReLU.apply(x)
+    y.backward(torch.ones_like(y))
+    return {"output": y, "input.grad": x.grad}
+
+
+@check("MyReLU", points=0.5)
+def gradcheck_3d(m, device, rng):
+    """passes torch.autograd.gradcheck in float64 on a 3-D input"""
+    x = away_from_zero((2, 3, 2), device, rng)
+    return {"gradcheck": capture(torch.autograd.gradcheck, m.MyReLU.apply, (x,), eps=1e-6,
+                                 atol=1e-5)}
+
+
+# --- MyLeakyReLU -----------------------------------------------------------------------------
+
+@check("MyLeakyReLU", points=1)
+def other_slopes(m, device, rng):
+    """forward and backward with negative_slope 0.01, 0.3, 2.0 and 0.0 (an exact 0 included)"""
+    cases = {}
+    for slope in LEAKY_SLOPES:
+        x = torch.randn(3, 4, device=device, generator=rng)
+        x[1, 2] = 0.0
+        g = torch.randn(3, 4, device=device, generator=rng)
+        cases[f"negative_slope={slope}"] = (slope, x, g)
+    return {key: capture(_forward_backward, lambda t, s=slope: m.MyLeakyReLU.apply(t, s), x, g)
+            for key, (slope, x, g) in cases.items()}
+
+
+@check("MyLeakyReLU", points=1, name="float_dtypes")
+def leaky_float_dtypes(m, device, rng):
+    """works in float16, bfloat16, float32 and float64, keeping the input's dtype"""
+    out = {}
+    for dtype in FLOAT_DTYPES:
+        x = torch.randn(2, 5, device=device, generator=rng).to(dtype)
+        g = torch.randn(2, 5, device=device, generator=rng).to(dtype)
+        out[str(dtype).removeprefix("torch.")] = capture(
+            _forward_backward, lambda t: m.MyLeakyReLU.apply(t, 0.1), x, g)
+    return out
+
+
+@check("MyLeakyReLU", points=0.5, name="gradcheck_float64")
+def leaky_gradcheck_float64(m, device, rng):
+    """passes torch.autograd.gradcheck in float64"""
+    x = away_from_zero((3, 4), device, rng)
+    return {"gradcheck": capture(torch.autograd.gradcheck, lambda x: m.MyLeakyReLU.apply(x, 0.1),
+                                 (x,), eps=1e-6, atol=1e-5)}
+
+
+@check("MyLeakyReLU", points=0.5, name="input_not_modified", hints=[
+    Hint("forward changed the caller's tensor: an in-place op (mul_, x[x < 0] *= "
+         "negative_slope) on `input` modifies it; compute a new tensor, e.g. with "
+         "torch.where(input > 0, input, input * negative_slope)",
+         when=lambda got: got.get("input unchanged by forward") is False),
+    Hint("backward changed the gradient it was given: an in-place op (mul_, "
+         "grad_output[input <= 0] *= negative_slope) on `grad_output` modifies the caller's "
+         "tensor; build a new one, e.g. with torch.where",
+         when=lambda got: got.get("grad_output unchanged by backward") is False)])
+def leaky_input_not_modified(m, device, rng):
+    """forward and backward leave the input and the incoming gradient unchanged"""
+    x = torch.randn(6, device=device, generator=rng)
+    leaf = torch.randn(6, device=device, generator=rng, requires_grad=True)
+    g = torch.randn(6, device=device, generator=rng)
+    before = x.clone()
+    leaf_before = leaf.detach().clone()
+    g_before = g.clone()
+    m.MyLeakyReLU.apply(x, 0.1)
+    capture(lambda: m.MyLeakyReLU.apply(leaf, 0.1).backward(g))
+    return {"input unchanged by forward": bool(torch.equal(x, before)),
+            "leaf input unchanged by forward and backward": bool(torch.equal(leaf.detach(),
+                                                                             leaf_before)),
+            "grad_output unchanged by backward": bool(torch.equal(g, g_before))}
+
+
+# --- relu_linear_grads -----------------------------------------------------------------------
+
+@check("relu_linear_grads", points=1, hints=[
+    Hint("these are the gradients of a sum of squared errors: the loss is their mean",
+         patch={"relu_linear_grads": relu_linear_grads_sum_loss})])
+def random_batch(m, device, rng):
+    """gradients for a random batch of 16 samples with 3 features"""
+    w = torch.randn(1, 3, device=device, generator=rng)
+    b = torch.randn(1, 1, device=device, generator=rng)
+    X = torch.randn(16, 3, device=device, generator=rng)
+    Y = torch.randn(16, 1, device=device, generator=rng)
+    w_grad, b_grad = m.relu_linear_grads(w, b, X, Y)
+    return {"w.grad": w_grad, "b.grad": b_grad}
+
+
+@check("relu_linear_grads", points=0.5)
+def dead_units(m, device, rng):
+    """when every pre-activation is negative, both gradients are zero"""
+    w = torch.randn(1, 3, device=device, generator=rng, requires_grad=True)
+    b = torch.full((1, 1), -100.0, device=device, requires_grad=True)
+    X = torch.randn(8, 3, device=device, generator=rng)
+    Y = torch.randn(8, 1, device=device, generator=rng)
+    w_grad, b_grad = m.relu_linear_grads(w, b, X, Y)
+    return {"w.grad": w_grad, "b.grad": b_grad}

@@ -1,0 +1,101 @@
+"""The library behind the command line: everything a ``grade`` command does, from Python."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader.assignments import Assignment, discover, find_assignment, load_assignment
+from grader.errors import AssignmentError, UsageError
+from grader.grading import grade_module
+from grader.references import ReferenceCache
+from grader.reports.html import write_report
+from grader.results import SubmissionResult, write_atomic
+from grader.sandbox import ModuleUnderTest
+from grader.submissions import module_from_path
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """One assignment checked: its result and where its files were written."""
+
+    result: SubmissionResult
+    result_json: Path
+    report_html: Path
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to grade: an assignment and the student's module for it."""
+
+    assignment: Assignment
+    module: ModuleUnderTest
+    submission_id: str
+
+
+def resolve_targets(path: Path | None, assignment: str | None, cwd: Path) -> list[Target]:
+    """Turn ``grade check [PATH] [--assignment NAME]`` into assignments and modules."""
+    assignments_dir = cwd / "assignments"
+    if path is None:
+        if assignment is not None:
+            roots = [find_assignment(assignment, assignments_dir)]
+        else:
+            roots = discover(assignments_dir)
+            if not roots:
+                raise UsageError(f"no assignments under {assignments_dir}; name a PATH to check")
+        return [_target(load_assignment(r), r) for r in roots]
+    if not path.exists():
+        raise UsageError(f"{path} does not exist")
+    home = path if path.is_dir() else path.parent
+    if assignment is not None:
+        root = find_assignment(assignment, assignments_dir)
+    elif (home / "assignment.toml").is_file():
+        root = home
+    else:
+        raise UsageError(f"cannot tell which assignment {path} is for: pass --assignment NAME")
+    return [_target(load_assignment(root), path)]
+
+
+def _target(assignment: Assignment, path: Path) -> Target:
+    module = module_from_path(path, assignment)
+    resolved = path.resolve()
+    if resolved.is_file():  # alice/custom_function.py is alice's; alice.py is too
+        name = resolved.parent.name if resolved.stem == assignment.module else resolved.stem
+    else:
+        name = resolved.name
+    return Target(assignment, module, name)
+
+
+def check(
+    path: Path | None = None,
+    assignment: str | None = None,
+    out: Path = Path("reports"),
+    cwd: Path | None = None,
+    include_hidden: bool = False,
+) -> list[CheckOutcome]:
+    """Grade a student's working copy against the public checks and write its reports.
+
+    ``out`` takes the place of ``reports/``: ``out/<assignment>/result.json`` and
+    ``report.html`` are written for each assignment checked.
+    """
+    cwd = cwd or Path.cwd()
+    out = out if out.is_absolute() else cwd / out
+    path = path if path is None or path.is_absolute() else cwd / path
+    targets = resolve_targets(path, assignment, cwd)
+    references = ReferenceCache()
+    outcomes = []
+    for target in targets:
+        result = grade_module(target.assignment, target.module, target.submission_id,
+                              include_hidden=include_hidden, references=references)
+        folder = out / target.assignment.name
+        result_json, report_html = folder / "result.json", folder / "report.html"
+        try:
+            write_atomic(result_json, result.to_json() + "\n")
+            write_report(result, report_html)
+        except OSError as exc:
+            raise UsageError(f"cannot write reports to {folder}: {exc.strerror}") from None
+        outcomes.append(CheckOutcome(result, result_json, report_html))
+    return outcomes
+
+
+__all__ = ["AssignmentError", "CheckOutcome", "Target", "check", "resolve_targets"]

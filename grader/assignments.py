@@ -1,0 +1,167 @@
+"""Assignments: ``assignments/NN_name/`` with its ``assignment.toml``, stub and checks.
+
+Layout of one assignment (the solution lives apart, in ``solutions/NN_name/<module>.py``)::
+
+    assignments/04_custom_function/
+        assignment.toml     title, module (the stub's file name), exercises, optional [limits]
+        custom_function.py  the student's stub
+        README.md           the instructions
+        checks/public.py    public checks (students see and run these)
+        checks/hidden.py    hidden checks (only at grading time; never released)
+
+Check files are loaded the same way here and in the child: their source is executed as a
+fresh module, so the child can receive them over its private channel and never needs to
+read the course's files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from grader.authoring import CheckSpec
+from grader.errors import AssignmentError
+from grader.limits import Limits
+
+CHECK_FILES = ("public", "hidden")
+_TOML_KEYS = {"title", "module", "exercises", "limits"}
+
+
+@dataclass(frozen=True)
+class CheckSource:
+    """The text of one checks file, as shipped to a child."""
+
+    kind: str
+    filename: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One assignment with its checks, in declaration order."""
+
+    name: str
+    root: Path
+    title: str
+    module: str
+    exercises: tuple[str, ...]
+    checks: tuple[CheckSpec, ...]
+    sources: tuple[CheckSource, ...]
+    limits: Limits
+    solution: Path | None
+
+    @property
+    def stub(self) -> Path:
+        return self.root / f"{self.module}.py"
+
+    def public_checks(self) -> tuple[CheckSpec, ...]:
+        return tuple(c for c in self.checks if not c.hidden)
+
+    def hidden_checks(self) -> tuple[CheckSpec, ...]:
+        return tuple(c for c in self.checks if c.hidden)
+
+    def check(self, check_id: str) -> CheckSpec:
+        for c in self.checks:
+            if c.id == check_id:
+                return c
+        raise KeyError(check_id)
+
+    def sources_for(self, include_hidden: bool) -> tuple[CheckSource, ...]:
+        return tuple(s for s in self.sources if include_hidden or s.kind == "public")
+
+
+def load_check_source(source: CheckSource, assignment: str) -> list[CheckSpec]:
+    """Execute one checks file and collect its checks in the order they are defined."""
+    module = types.ModuleType(f"grade_checks_{assignment}_{source.kind}")
+    module.__file__ = source.filename
+    try:
+        code = compile(source.source, source.filename, "exec")
+        exec(code, module.__dict__)
+    except Exception as exc:
+        raise AssignmentError(f"{source.filename}: cannot load checks: "
+                              f"{type(exc).__name__}: {exc}") from None
+    specs = [v.__grade_check__ for v in module.__dict__.values()
+             if isinstance(getattr(v, "__grade_check__", None), CheckSpec)]
+    out = []
+    for spec in specs:
+        if source.kind == "public" and spec.hidden:
+            raise AssignmentError(f"{source.filename}: check {spec.id} is hidden; hidden checks "
+                                  "belong in checks/hidden.py so that a release leaves them out")
+        out.append(dataclasses.replace(spec, hidden=source.kind == "hidden"))
+    return out
+
+
+def load_assignment(root: Path, solutions_dir: Path | None = None) -> Assignment:
+    """Read ``root`` (an assignment folder) and its checks; validate everything once."""
+    root = root.absolute()
+    config_path = root / "assignment.toml"
+    if not config_path.is_file():
+        raise AssignmentError(f"{root} is not an assignment: it has no assignment.toml")
+    try:
+        config: dict[str, Any] = tomllib.loads(config_path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise AssignmentError(f"{config_path}: {exc}") from None
+    unknown = set(config) - _TOML_KEYS
+    if unknown:
+        raise AssignmentError(f"{config_path}: unknown keys {sorted(unknown)}")
+    module = config.get("module")
+    exercises = config.get("exercises")
+    if not isinstance(module, str) or not module.isidentifier():
+        raise AssignmentError(f"{config_path}: 'module' must name the stub file (no .py)")
+    if not (isinstance(exercises, list) and exercises
+            and all(isinstance(e, str) for e in exercises)):
+        raise AssignmentError(f"{config_path}: 'exercises' must be a list of names")
+    limits = Limits().override(config.get("limits", {}), str(config_path))
+
+    sources = []
+    for kind in CHECK_FILES:
+        path = root / "checks" / f"{kind}.py"
+        if path.is_file():
+            sources.append(CheckSource(kind, str(path), path.read_text(encoding="utf-8")))
+    if not sources:
+        raise AssignmentError(f"{root}: no checks (expected checks/public.py)")
+    checks: list[CheckSpec] = []
+    for src in sources:
+        checks.extend(load_check_source(src, root.name))
+    seen: set[str] = set()
+    for c in checks:
+        if c.exercise not in exercises:
+            raise AssignmentError(f"{root.name}: check {c.id} names exercise {c.exercise!r}, "
+                                  f"not one of {exercises}")
+        if c.id in seen:
+            raise AssignmentError(f"{root.name}: two checks named {c.id}")
+        seen.add(c.id)
+
+    solutions_dir = solutions_dir or root.parent.parent / "solutions"
+    solution = solutions_dir / root.name / f"{module}.py"
+    return Assignment(
+        name=root.name,
+        root=root,
+        title=str(config.get("title", root.name)),
+        module=module,
+        exercises=tuple(exercises),
+        checks=tuple(checks),
+        sources=tuple(sources),
+        limits=limits,
+        solution=solution if solution.is_file() else None,
+    )
+
+
+def discover(assignments_dir: Path) -> list[Path]:
+    """Assignment folders under ``assignments_dir``, in name order."""
+    if not assignments_dir.is_dir():
+        return []
+    return sorted(p for p in assignments_dir.iterdir() if (p / "assignment.toml").is_file())
+
+
+def find_assignment(name: str, assignments_dir: Path) -> Path:
+    """The folder of assignment ``name``; a clear error listing the known ones otherwise."""
+    candidate = assignments_dir / name
+    if (candidate / "assignment.toml").is_file():
+        return candidate
+    known = ", ".join(p.name for p in discover(assignments_dir)) or "none"
+    raise AssignmentError(f"no assignment named {name!r} (known: {known})")

@@ -1,0 +1,219 @@
+"""The child process: loads one module (a student's or the reference) and observes it.
+
+It runs in a fresh interpreter started by :mod:`grader.sandbox`, reads its job (check
+sources, runs, limits) from a private pipe, sets its own resource limits *before* any
+submitted code is imported, and answers on a second private pipe with :mod:`grader.wire`
+frames. It judges nothing: every comparison happens in the parent.
+
+Protocol (child → parent): ``hello`` · ``loaded`` or ``load_failed`` · then per run
+``start`` and one of ``observed`` / ``skipped`` / ``timeout`` · ``done``.
+"""
+
+from __future__ import annotations
+
+import json
+import linecache
+import os
+import random
+import resource
+import signal
+import sys
+import time
+import types
+from collections.abc import Callable
+from typing import Any
+
+# Bound before any submitted code can replace them.
+_exit = os._exit
+_monotonic = time.monotonic
+_setitimer = signal.setitimer
+
+
+def _read_job(fd: int) -> dict[str, Any]:
+    chunks = []
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(fd)
+    job: dict[str, Any] = json.loads(b"".join(chunks))
+    return job
+
+
+def _user_process_count() -> int:
+    """Processes and threads of this user now: RLIMIT_NPROC counts them all, not just ours."""
+    uid = os.getuid()
+    count = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{entry}").st_uid == uid:
+                count += len(os.listdir(f"/proc/{entry}/task"))
+        except OSError:
+            continue
+    return count
+
+
+def _vm_size() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmSize:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def apply_limits(limits: dict[str, Any]) -> None:
+    """Set hard and soft rlimits, so submitted code cannot raise them again."""
+    def both(which: int, value: int) -> None:
+        resource.setrlimit(which, (value, value))
+
+    both(resource.RLIMIT_CORE, 0)
+    both(resource.RLIMIT_CPU, int(limits["cpu_s"]))
+    both(resource.RLIMIT_FSIZE, int(limits["file_size_mb"]) << 20)
+    both(resource.RLIMIT_NOFILE, int(limits["open_files"]))
+    both(resource.RLIMIT_NPROC, _user_process_count() + int(limits["processes"]))
+    both(resource.RLIMIT_AS, _vm_size() + (int(limits["memory_mb"]) << 20))
+
+
+class _Patchables:
+    """Attributes of the modules that scenarios and the wire rely on, as they were at start.
+
+    Restored before every run, so a module that patches ``torch.allclose``, ``builtins`` or
+    ``torch.Tensor.__eq__`` at import does not change how the next scenario observes.
+    """
+
+    def __init__(self, targets: list[Any]) -> None:
+        self._saved = [(t, dict(vars(t))) for t in targets]
+
+    def restore(self) -> None:
+        for target, saved in self._saved:
+            current = vars(target)
+            added = [n for n, v in current.items()
+                     if n not in saved and not isinstance(v, types.ModuleType)]
+            for name in added:  # submodules imported lazily since the snapshot stay
+                try:
+                    delattr(target, name)
+                except (AttributeError, TypeError):
+                    pass
+            for name, value in saved.items():
+                if current.get(name, _MISSING) is not value:
+                    try:
+                        setattr(target, name, value)
+                    except (AttributeError, TypeError):
+                        pass
+
+
+_MISSING = object()
+
+
+def _load_module(name: str, path: str, display: str) -> types.ModuleType:
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    module = types.ModuleType(name)
+    module.__file__ = path
+    sys.modules[name] = module
+    lines = source.splitlines(keepends=True)
+    linecache.cache[display] = (len(source), None, lines, display)
+    code = compile(source, display, "exec", dont_inherit=True)
+    exec(code, module.__dict__)
+    return module
+
+
+def _patched(module: types.ModuleType, patch: Any) -> types.ModuleType:
+    copy = types.ModuleType(module.__name__)
+    copy.__dict__.update(module.__dict__)
+    copy.__dict__.update(dict(patch))
+    return copy
+
+
+def main(job_fd: int, out_fd: int) -> None:
+    job = _read_job(job_fd)
+    import builtins
+    import math
+
+    import numpy
+    import numpy.random
+    import torch
+    import torch.nn.functional
+
+    from grader import wire
+    from grader.assignments import CheckSource, load_check_source
+    from grader.errors import CheckTimeout
+    from grader.observations import Raised
+
+    send: Callable[[dict[str, Any]], None] = lambda message: wire.send(out_fd, message)  # noqa: E731
+    torch.set_num_threads(1)
+    cuda = bool(job.get("allow_cuda", True)) and torch.cuda.is_available()
+    send({"kind": "hello", "cuda": torch.cuda.get_device_name(0) if cuda else None})
+
+    specs = {}
+    for src in job["sources"]:
+        for spec in load_check_source(CheckSource(**src), job["assignment"]):
+            specs[spec.id] = spec
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        raise CheckTimeout()
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    gradcheck_module = sys.modules["torch.autograd.gradcheck"]
+    patchables = _Patchables([builtins, math, random, torch, torch.Tensor, torch.autograd,
+                              gradcheck_module, torch.testing, torch.nn.functional, numpy])
+    os.chdir(job["workdir"])
+    sys.path.insert(0, job["workdir"])
+    sys.argv = [job["display"]]
+    if cuda:  # CUDA maps much address space at start: map it before the limit is set
+        warm = torch.randn(8, 8, device="cuda", requires_grad=True)
+        (warm @ warm).sum().backward()  # type: ignore[no-untyped-call]
+        torch.cuda.synchronize()
+    apply_limits(job["limits"])
+
+    try:
+        module = _load_module(job["module"], job["path"], job["display"])
+    except BaseException as exc:  # SyntaxError, SystemExit, anything: a result, not a crash
+        send({"kind": "load_failed", "error": Raised.from_exception(exc)})
+        _exit(0)
+    send({"kind": "loaded"})
+
+    for run in job["runs"]:
+        patchables.restore()
+        spec = specs[run["check"]]
+        device = run["device"]
+        key = {"check": run["check"], "device": device, "hint": run.get("hint")}
+        if device == "cuda" and not cuda:
+            send({"kind": "skipped", **key, "reason": "no CUDA device here"})
+            continue
+        target = module if run.get("hint") is None else _patched(
+            module, spec.hints[run["hint"]].patch)
+        send({"kind": "start", **key})
+        seed = int(spec.seed)
+        torch.manual_seed(seed)
+        random.seed(seed)
+        numpy.random.seed(seed % 2**32)
+        started = _monotonic()
+        try:
+            rng = torch.Generator(device=device).manual_seed(seed)
+            _setitimer(signal.ITIMER_REAL, spec.time_limit_s)
+            try:
+                value = spec.scenario(target, device, rng)
+            finally:
+                _setitimer(signal.ITIMER_REAL, 0)
+        except CheckTimeout:
+            send({"kind": "timeout", **key, "duration_s": _monotonic() - started})
+            continue
+        except BaseException as exc:
+            value = Raised.from_exception(exc)
+        patchables.restore()
+        elapsed = _monotonic() - started
+        try:
+            send({"kind": "observed", **key, "value": value, "duration_s": elapsed})
+        except BaseException as exc:  # an observation the wire cannot encode
+            send({"kind": "observed", **key, "value": Raised.from_exception(exc),
+                  "duration_s": elapsed})
+    send({"kind": "done"})
+    _exit(0)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]), int(sys.argv[2]))

@@ -1,0 +1,83 @@
+"""The ``grade`` command line: parse, call :mod:`grader.api`, render, exit with a contract code.
+
+Every failure of the grader itself is one line on stderr and exit status 2, never a
+traceback; a student's failing checks are exit status 1.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from grader import __version__, api
+from grader.errors import ExitCode, GraderError
+from grader.reports.terminal import render_summary
+
+
+def _relative(path: Path) -> Path:
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="grade")
+def cli() -> None:
+    """grade: autograding for PyTorch exercises."""
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--assignment", "-a", help="Assignment name, e.g. 04_custom_function.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("reports"),
+              show_default=True, help="Folder for result.json and report.html.")
+def check(path: Path | None, assignment: str | None, out: Path) -> None:
+    """Grade your work on the public checks and write an HTML report.
+
+    PATH is an assignment folder or a stub file (default: every assignment under
+    ./assignments).
+    """
+    outcomes = api.check(path, assignment, out)
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    for outcome in outcomes:
+        click.echo(render_summary(outcome.result, _relative(outcome.report_html), color))
+    failed = any(not o.result.passed for o in outcomes)
+    raise SystemExit(ExitCode.CHECKS_FAILED if failed else ExitCode.OK)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit status."""
+    try:
+        cli.main(args=argv, prog_name="grade", standalone_mode=False)
+    except GraderError as exc:
+        click.echo(f"grade: {exc.message}", err=True)
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("grade: interrupted", err=True)
+        return 130
+    except click.ClickException as exc:
+        exc.show()
+        return int(ExitCode.GRADER_ERROR)
+    except SystemExit as exc:
+        return int(exc.code or 0) if isinstance(exc.code, int | None) else 2
+    except KeyboardInterrupt:
+        click.echo("grade: interrupted", err=True)
+        return 130
+    except Exception as exc:  # a grader bug: loud, one line, never a student's zero
+        click.echo(f"grade: internal error: {type(exc).__name__}: {exc} "
+                   "(this is a bug in grade; please report it)", err=True)
+        return int(ExitCode.GRADER_ERROR)
+    return int(ExitCode.OK)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
+
+def run() -> None:
+    """Console-script wrapper: exit with :func:`main`'s status."""
+    sys.exit(main())

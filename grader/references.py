@@ -1,0 +1,70 @@
+"""Reference observations: the solution run through the very same child as students.
+
+Computed once per (assignment, checks, solution, hidden or not) in a process and reused for
+every submission graded by it. Each check's hint patches are observed here too, so that a
+student's wrong answer can be matched against known wrong answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from grader.assignments import Assignment
+from grader.errors import ReferenceFailure
+from grader.judge import load_failure_message
+from grader.observations import RunKey, RunReport
+from grader.sandbox import ModuleUnderTest, SessionJob, run_session
+
+
+def runs_for(assignment: Assignment, include_hidden: bool, with_hints: bool) -> tuple[RunKey, ...]:
+    keys = []
+    for spec in assignment.checks:
+        if spec.hidden and not include_hidden:
+            continue
+        for device in spec.devices:
+            keys.append(RunKey(spec.id, device))
+            if with_hints:
+                keys.extend(RunKey(spec.id, device, i)
+                            for i, hint in enumerate(spec.hints) if hint.patch is not None)
+    return tuple(keys)
+
+
+def fingerprint(assignment: Assignment, include_hidden: bool) -> str:
+    """Changes whenever the checks or the solution change."""
+    h = hashlib.sha256()
+    for src in assignment.sources_for(include_hidden):
+        h.update(src.kind.encode() + b"\0" + src.source.encode() + b"\0")
+    if assignment.solution is not None:
+        h.update(assignment.solution.read_bytes())
+    return h.hexdigest()
+
+
+@dataclass
+class ReferenceCache:
+    """Reference reports computed in this process, keyed by fingerprint."""
+
+    reports: dict[str, RunReport] = field(default_factory=dict)
+
+    def get(self, assignment: Assignment, include_hidden: bool) -> RunReport:
+        key = fingerprint(assignment, include_hidden)
+        if key not in self.reports:
+            self.reports[key] = compute_reference(assignment, include_hidden)
+        return self.reports[key]
+
+
+def compute_reference(assignment: Assignment, include_hidden: bool) -> RunReport:
+    """Run the solution in a child; any failure to load is the course's fault."""
+    if assignment.solution is None:
+        raise ReferenceFailure(
+            f"{assignment.name}: no reference solution at solutions/{assignment.name}/"
+            f"{assignment.module}.py")
+    module = ModuleUnderTest(assignment.module, assignment.solution,
+                             f"solutions/{assignment.name}/{assignment.module}.py")
+    report = run_session(SessionJob(assignment, module, runs_for(assignment, include_hidden, True),
+                                    include_hidden, assignment.limits))
+    problem = load_failure_message(report)
+    if problem:
+        raise ReferenceFailure(f"{assignment.name}: the reference solution cannot be loaded: "
+                               f"{problem}")
+    return report

@@ -1,0 +1,1 @@
+"""Renderers that turn :class:`grader.results.SubmissionResult` values into files for people."""

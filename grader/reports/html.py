@@ -1,0 +1,203 @@
+"""The student's HTML report: one self-contained page per :class:`SubmissionResult`.
+
+The page needs no network and no JavaScript: CSS is inline, bars are ``<div>``\\ s and loss
+curves are inline SVG. Everything in it that a student controls (submission id, messages,
+captured output, tensor cells) reaches the page only through Jinja's autoescaping; this
+module computes layout numbers and groups checks, and never marks text safe.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from grader.results import CheckResult, SubmissionResult, TensorDiff, write_atomic
+
+__all__ = ["render_report", "write_report"]
+
+TEMPLATE = "report.html.j2"
+SERIES_COLOURS = ("#2563eb", "#9ca3af", "#d97706", "#059669", "#7c3aed")
+_PLOT_W, _PLOT_H, _PLOT_PAD = 360, 150, 6
+
+
+def render_report(result: SubmissionResult) -> str:
+    """The report for ``result`` as one HTML document."""
+    exercises = _exercises(result)
+    return _environment().get_template(TEMPLATE).render(
+        result=result,
+        heading=result.title or result.assignment,
+        exercises=exercises,
+        checks_passed=sum(c.status == "passed" for c in result.checks),
+        checks_counted=sum(c.status != "skipped" for c in result.checks),
+    )
+
+
+def write_report(result: SubmissionResult, path: Path) -> None:
+    """Render ``result`` and write it to ``path`` atomically, creating parent folders."""
+    write_atomic(path, render_report(result))
+
+
+def format_points(value: float) -> str:
+    """A score with at most two decimals and no trailing zeros: 7.5, 13, 0.33."""
+    if not math.isfinite(value):
+        return str(value)
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def format_duration(seconds: float) -> str:
+    """A duration a person reads at a glance: 35 ms, 1.24 s, 2 min 5 s."""
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 120:
+        return f"{seconds:.2f} s"
+    return f"{int(seconds // 60)} min {seconds % 60:.0f} s"
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    bad: bool
+
+
+@dataclass(frozen=True)
+class DiffView:
+    path: str
+    expected: list[list[Cell]]
+    got: list[list[Cell]]
+    truncated: bool
+    mismatched: int
+
+
+@dataclass(frozen=True)
+class Line:
+    name: str
+    colour: str
+    points: str  # "x,y x,y ...", numbers only
+    last: str
+
+
+@dataclass(frozen=True)
+class Plot:
+    lines: list[Line]
+    y_min: str
+    y_max: str
+    steps: int
+    width: int = _PLOT_W
+    height: int = _PLOT_H
+
+
+@dataclass(frozen=True)
+class CheckView:
+    check: CheckResult
+    diff: DiffView | None
+    plot: Plot | None
+
+
+@dataclass(frozen=True)
+class SkippedGroup:
+    device: str
+    count: int
+    message: str
+
+
+@dataclass(frozen=True)
+class ExerciseView:
+    anchor: str
+    name: str
+    score: float
+    max_score: float
+    percent: float
+    tone: str  # "full", "part" or "none": the colour of its bar
+    checks: list[CheckView]
+    skipped: list[SkippedGroup]
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("grader.reports", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["points"] = format_points
+    env.filters["duration"] = format_duration
+    env.filters["thousands"] = lambda n: f"{n:,}"
+    return env
+
+
+def _exercises(result: SubmissionResult) -> list[ExerciseView]:
+    views = []
+    for index, (name, (score, most)) in enumerate(result.exercise_scores().items(), start=1):
+        checks = [c for c in result.checks if c.exercise == name]
+        percent = 100.0 * score / most if most > 0 else 0.0
+        tone = "full" if most > 0 and score >= most else "part" if score > 0 else "none"
+        shown = [c for c in checks if not _grouped_skip(c)]
+        views.append(ExerciseView(
+            anchor=f"ex-{index}",
+            name=name,
+            score=score,
+            max_score=most,
+            percent=max(0.0, min(100.0, percent)),
+            tone=tone,
+            checks=[CheckView(c, _diff_view(c.diff), _plot(c.series)) for c in shown],
+            skipped=_skipped_groups([c for c in checks if _grouped_skip(c)]),
+        ))
+    return views
+
+
+def _grouped_skip(check: CheckResult) -> bool:
+    """A check skipped for want of a device says nothing about the student: one line for all."""
+    return check.status == "skipped" and check.device != "cpu" and check.max_score == 0
+
+
+def _skipped_groups(checks: Sequence[CheckResult]) -> list[SkippedGroup]:
+    groups: dict[tuple[str, str], int] = {}
+    for c in checks:
+        device = c.device.split(":", 1)[0]
+        groups[(device, c.message)] = groups.get((device, c.message), 0) + 1
+    return [SkippedGroup(device, count, message)
+            for (device, message), count in groups.items()]
+
+
+def _diff_view(diff: TensorDiff | None) -> DiffView | None:
+    if diff is None:
+        return None
+    bad = {(int(r), int(c)) for r, c, *_ in diff.mismatched}
+
+    def grid(rows: list[list[str]]) -> list[list[Cell]]:
+        return [[Cell(text, (r, c) in bad) for c, text in enumerate(row)]
+                for r, row in enumerate(rows)]
+
+    return DiffView(diff.path, grid(diff.expected), grid(diff.got), diff.truncated, len(bad))
+
+
+def _plot(series: dict[str, list[float]] | None) -> Plot | None:
+    """Polylines for each named series on shared axes, or None if there is nothing to draw."""
+    if not series:
+        return None
+    finite = [v for values in series.values() for v in values if math.isfinite(v)]
+    steps = max(len(values) for values in series.values())
+    if not finite or steps < 2:
+        return None
+    low, high = min(finite), max(finite)
+    span = high - low or 1.0
+    inner_w, inner_h = _PLOT_W - 2 * _PLOT_PAD, _PLOT_H - 2 * _PLOT_PAD
+
+    def xy(i: int, v: float) -> str:
+        x = _PLOT_PAD + inner_w * i / (steps - 1)
+        y = _PLOT_PAD + inner_h * (1 - (v - low) / span)
+        return f"{x:.1f},{y:.1f}"
+
+    lines = []
+    for n, (name, values) in enumerate(series.items()):
+        points = " ".join(xy(i, v) for i, v in enumerate(values) if math.isfinite(v))
+        last = next((v for v in reversed(values) if math.isfinite(v)), math.nan)
+        lines.append(Line(name, SERIES_COLOURS[n % len(SERIES_COLOURS)], points, f"{last:.4g}"))
+    return Plot(lines, f"{low:.4g}", f"{high:.4g}", steps)

@@ -1,0 +1,64 @@
+"""The terminal summary of ``grade check``: what a student reads to know what to fix next."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from grader.results import CheckResult, SubmissionResult
+
+MARKS = {"passed": "✓", "failed": "✗", "error": "✗", "timeout": "⧗", "skipped": "·"}
+COLORS = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow",
+          "skipped": "bright_black"}
+
+
+def points(value: float) -> str:
+    """7.5 → '7.5', 6.0 → '6', 1/3 → '0.33'."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return text if text not in ("", "-0") else "0"
+
+
+def render_summary(result: SubmissionResult, report: Path | None, color: bool) -> str:
+    def style(text: str, status: str, bold: bool = False) -> str:
+        return click.style(text, fg=COLORS[status], bold=bold) if color else text
+
+    lines = []
+    if result.hidden_checks_not_run:
+        scope = (f" on public checks ({result.hidden_checks_not_run} more hidden checks run "
+                 "when graded)")
+    else:
+        scope = ""
+    head = f"{result.assignment} — {points(result.score)} / {points(result.max_score)}{scope}"
+    lines.append(click.style(head, bold=True) if color else head)
+    if result.status == "error":
+        lines.append(style(f"  ✗ could not grade: {result.error}", "error"))
+    width = max((len(e) for e in result.exercises), default=10)
+    skipped: dict[str, str] = {}
+    for exercise, (got, most) in result.exercise_scores().items():
+        checks = [c for c in result.checks if c.exercise == exercise]
+        bad = [c for c in checks if c.status in ("failed", "error", "timeout")]
+        status = "failed" if bad else "passed"
+        lines.append(style(f"  {MARKS[status]} {exercise:<{width}}  "
+                           f"{points(got)} / {points(most)}", status))
+        if result.status == "error":
+            continue
+        for c in bad:
+            lines.extend(_check_lines(c, style))
+        for c in checks:
+            if c.status == "skipped":
+                skipped.setdefault(c.device, c.message)
+    for device, why in skipped.items():
+        lines.append(style(f"  · {device} checks skipped: {why}", "skipped"))
+    tail = f"Report: {report}   " if report else ""
+    lines.append(f"{tail}({result.duration_s:.1f} s)")
+    return "\n".join(lines)
+
+
+def _check_lines(c: CheckResult, style: object) -> list[str]:
+    assert callable(style)
+    first, *rest = (c.message or c.status).splitlines() or [c.status]
+    label = c.title or c.id
+    out = [f"      {style(MARKS[c.status], c.status)} {label} [{c.device}]  {first}"]
+    out.extend(f"        {line.strip()}" for line in rest)
+    return out

@@ -1,0 +1,160 @@
+"""Typed results of grading, with a JSON round trip in the ``grade-result/1`` schema.
+
+Results are frozen plain data: they hold no live exceptions or tensors and never render
+themselves; :mod:`grader.reports` consumes them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+SCHEMA = "grade-result/1"
+
+CheckStatus = Literal["passed", "failed", "error", "timeout", "skipped"]
+SubmissionStatus = Literal["graded", "error"]
+
+
+@dataclass(frozen=True)
+class TensorDiff:
+    """A small side-by-side of expected and got values, for the HTML report.
+
+    ``expected``/``got`` are rows of formatted numbers (a 1-D or 2-D window of the tensor,
+    truncated for large tensors); ``mismatched`` lists the ``[row, col]`` cells that differ.
+    """
+
+    path: str
+    expected: list[list[str]]
+    got: list[list[str]]
+    mismatched: list[list[int]]
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One check on one device."""
+
+    id: str
+    exercise: str
+    device: str
+    hidden: bool
+    status: CheckStatus
+    score: float
+    max_score: float
+    message: str = ""
+    title: str = ""
+    duration_s: float = 0.0
+    diff: TensorDiff | None = None
+    series: dict[str, list[float]] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> CheckResult:
+        data = dict(data)
+        diff = data.pop("diff", None)
+        return cls(**data, diff=TensorDiff(**diff) if diff else None)
+
+
+@dataclass(frozen=True)
+class CapturedOutput:
+    """What the student's process wrote to stdout and stderr, truncated."""
+
+    stdout: str = ""
+    stderr: str = ""
+    stdout_bytes: int = 0
+    stderr_bytes: int = 0
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class Environment:
+    """Where a submission was graded, so a report says what produced it."""
+
+    grader_version: str
+    torch_version: str
+    python_version: str
+    sandbox: str
+    cuda_device: str | None = None
+
+
+@dataclass(frozen=True)
+class SubmissionResult:
+    """Everything known about one graded submission."""
+
+    assignment: str
+    submission: str
+    status: SubmissionStatus
+    score: float
+    max_score: float
+    duration_s: float
+    checks: list[CheckResult]
+    error: str | None = None
+    title: str = ""
+    exercises: list[str] = field(default_factory=list)
+    hidden_checks_not_run: int = 0
+    output: CapturedOutput = field(default_factory=CapturedOutput)
+    environment: Environment | None = None
+
+    @property
+    def passed(self) -> bool:
+        """True when the submission loaded and no check failed, errored or timed out."""
+        return self.status == "graded" and all(
+            c.status in ("passed", "skipped") for c in self.checks
+        )
+
+    def exercise_scores(self) -> dict[str, tuple[float, float]]:
+        """Score and maximum per exercise, in the assignment's exercise order."""
+        totals: dict[str, tuple[float, float]] = {name: (0.0, 0.0) for name in self.exercises}
+        for c in self.checks:
+            got, most = totals.get(c.exercise, (0.0, 0.0))
+            totals[c.exercise] = (got + c.score, most + c.max_score)
+        return totals
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        ordered = {
+            "schema": SCHEMA,
+            "assignment": self.assignment,
+            "submission": self.submission,
+            "status": self.status,
+            "error": self.error,
+            "score": self.score,
+            "max_score": self.max_score,
+            "duration_s": self.duration_s,
+            "checks": data.pop("checks"),
+        }
+        for key in ("assignment", "submission", "status", "error", "score", "max_score",
+                    "duration_s"):
+            data.pop(key)
+        ordered.update(data)
+        return ordered
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, allow_nan=False)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:
+        data = dict(data)
+        if data.pop("schema", None) != SCHEMA:
+            raise ValueError(f"not a {SCHEMA} document")
+        checks = [CheckResult.from_dict(c) for c in data.pop("checks")]
+        output = CapturedOutput(**data.pop("output", {}))
+        env = data.pop("environment", None)
+        return cls(**data, checks=checks, output=output,
+                   environment=Environment(**env) if env else None)
+
+    @classmethod
+    def from_json(cls, text: str) -> SubmissionResult:
+        return cls.from_dict(json.loads(text))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so that a reader never sees half of it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

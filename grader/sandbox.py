@@ -1,0 +1,391 @@
+"""Run a module's scenarios in an isolated child process and collect what it observed.
+
+The child (:mod:`grader.child`) gets its own temporary work dir holding only the
+submission's files, a scrubbed environment, stdin from ``/dev/null``, its own process
+group, and resource limits it sets on itself before any submitted code is imported. Its
+observations come back over a private pipe, never its stdout. This parent enforces the
+wall clock: per run (the check's time limit plus a grace), for the import, and for the
+whole submission. A child that crashes, exits or hangs is killed with its whole process
+group; the run in flight becomes an ``error`` or ``timeout`` and a fresh child carries on
+with the runs that remain, so every result already produced survives.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from grader.assignments import Assignment
+from grader.limits import Limits
+from grader.observations import Observed, RunFailure, RunKey, RunReport
+from grader.wire import FrameReader, WireError, decode_raised, decode_value
+
+SANDBOX_LEVEL = "basic"
+GRACE_S = 2.0
+_GRADER_PARENT = str(Path(__file__).resolve().parent.parent)
+_BOOT = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); from grader.child import main; "
+    "main(int(sys.argv[1]), int(sys.argv[2]))"
+)
+_PASS_ENV = ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
+
+
+@dataclass(frozen=True)
+class ModuleUnderTest:
+    """The module a child loads: a student's file (with the files beside it) or a solution."""
+
+    name: str
+    source: Path
+    display: str
+    extra_files: tuple[tuple[str, Path], ...] = ()
+
+
+@dataclass(frozen=True)
+class SessionJob:
+    """Everything a child session needs, and nothing it should not see."""
+
+    assignment: Assignment
+    module: ModuleUnderTest
+    runs: tuple[RunKey, ...]
+    include_hidden: bool
+    limits: Limits
+    allow_cuda: bool = True
+
+
+def run_session(job: SessionJob) -> RunReport:
+    """Run every run of ``job`` in children (restarting after a crash); never raises for
+    anything the module under test does."""
+    report = RunReport()
+    started = time.monotonic()
+    deadline = started + job.limits.wall_s
+    pending = list(job.runs)
+    workdir = Path(tempfile.mkdtemp(prefix="grade-"))
+    try:
+        while pending:
+            _prepare_workdir(workdir, job.module)
+            child = _Child(job, pending, workdir, deadline, report)
+            child.run()
+            done = [k for k in pending if k in report.outcomes]
+            pending = [k for k in pending if k not in report.outcomes]
+            if report.load_error or report.load_message:
+                break
+            if pending and time.monotonic() >= deadline:
+                for key in pending:
+                    report.outcomes[key] = RunFailure(
+                        "timeout", f"not run: the submission used up its {job.limits.wall_s:g} s "
+                                   "time limit")
+                pending = []
+            elif pending and not done:
+                report.outcomes[pending[0]] = RunFailure("error", child.exit_description())
+                pending = pending[1:]
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    report.duration_s = time.monotonic() - started
+    return report
+
+
+def _prepare_workdir(workdir: Path, module: ModuleUnderTest) -> None:
+    """A fresh copy of the module's files: what a crashed child wrote or deleted is undone."""
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(mode=0o700)
+    for rel, src in module.extra_files:
+        dest = workdir / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
+    shutil.copyfile(module.source, workdir / f"{module.name}.py")
+
+
+def _environment(workdir: Path) -> dict[str, str]:
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(workdir),
+        "TMPDIR": str(workdir),
+        "LANG": "C.UTF-8",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    env.update({k: os.environ[k] for k in _PASS_ENV if k in os.environ})
+    return env
+
+
+class _Stream:
+    """Captured output of one stream: the first ``limit`` bytes kept, the rest counted."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.kept = bytearray()
+        self.total = 0
+
+    def feed(self, data: bytes) -> None:
+        self.total += len(data)
+        room = self.limit - len(self.kept)
+        if room > 0:
+            self.kept += data[:room]
+
+    def text(self) -> str:
+        text = self.kept.decode("utf-8", errors="replace")
+        if self.total > len(self.kept):
+            text += f"\n[... output truncated: {self.total - len(self.kept)} more bytes ...]\n"
+        return text
+
+
+class _Child:
+    """One child process and the loop that reads it until it is done, dead or out of time."""
+
+    def __init__(self, job: SessionJob, runs: list[RunKey], workdir: Path, deadline: float,
+                 report: RunReport) -> None:
+        self.job, self.runs, self.workdir = job, runs, workdir
+        self.deadline, self.report = deadline, report
+        self.in_flight: RunKey | None = None
+        self.in_flight_since = 0.0
+        self.loaded = False
+        self.killed_for: str | None = None
+        self.returncode: int | None = None
+
+    def _payload(self) -> bytes:
+        a, m = self.job.assignment, self.job.module
+        return json.dumps({
+            "assignment": a.name,
+            "sources": [asdict(s) for s in a.sources_for(self.job.include_hidden)],
+            "module": m.name,
+            "path": str(self.workdir / f"{m.name}.py"),
+            "display": m.display,
+            "workdir": str(self.workdir),
+            "limits": asdict(self.job.limits),
+            "allow_cuda": self.job.allow_cuda,
+            "runs": [{"check": k.check, "device": k.device, "hint": k.hint} for k in self.runs],
+        }).encode()
+
+    def run(self) -> None:
+        job_r, job_w = os.pipe()
+        out_r, out_w = os.pipe()
+        try:
+            command = [sys.executable, "-I", "-u", "-B", "-c", _BOOT, _GRADER_PARENT,
+                       str(job_r), str(out_w)]
+            proc = subprocess.Popen(
+                command,
+                pass_fds=(job_r, out_w), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, cwd=self.workdir, env=_environment(self.workdir),
+                start_new_session=True,
+            )
+        finally:
+            os.close(job_r)
+            os.close(out_w)
+        payload = self._payload()
+        writer = threading.Thread(target=_write_all, args=(job_w, payload), daemon=True)
+        writer.start()
+        limit = self.job.limits.output_kb * 1024
+        streams = {proc.stdout: self.report_stream("stdout", limit),
+                   proc.stderr: self.report_stream("stderr", limit)}
+        try:
+            self._loop(proc, out_r, streams)
+        finally:
+            _kill_group(proc)
+            os.close(out_r)
+            self.returncode = proc.wait()
+            _drain(streams)
+            writer.join(timeout=1)
+            self._store_output(streams)
+        self._settle()
+
+    def report_stream(self, name: str, limit: int) -> _Stream:
+        stream = _Stream(limit)
+        stream.name = name  # type: ignore[attr-defined]
+        return stream
+
+    def _store_output(self, streams: dict[Any, _Stream]) -> None:
+        for stream in streams.values():
+            name = stream.name  # type: ignore[attr-defined]
+            setattr(self.report, name, getattr(self.report, name) + stream.text())
+            setattr(self.report, f"{name}_bytes",
+                    getattr(self.report, f"{name}_bytes") + stream.total)
+
+    def _loop(self, proc: subprocess.Popen[bytes], out_r: int,
+              streams: dict[Any, _Stream]) -> None:
+        reader = FrameReader()
+        sel = selectors.DefaultSelector()
+        sel.register(out_r, selectors.EVENT_READ, "frames")
+        for pipe in streams:
+            sel.register(pipe, selectors.EVENT_READ, "output")
+        spawned = time.monotonic()
+        open_channels = 3
+        try:
+            while open_channels:
+                wait = self._time_left(spawned)
+                if wait <= 0:
+                    self._on_time_out(spawned)
+                    return
+                for sk, _ in sel.select(timeout=min(wait, 0.5)):
+                    fd = sk.fd if sk.data == "frames" else sk.fileobj
+                    data = os.read(fd if isinstance(fd, int) else fd.fileno(), 65536)
+                    if not data:
+                        sel.unregister(sk.fileobj)
+                        open_channels -= 1
+                        if sk.data == "frames":
+                            return  # the child is gone (or closed its channel)
+                        continue
+                    if sk.data == "output":
+                        streams[sk.fileobj].feed(data)
+                        continue
+                    try:
+                        frames = reader.feed(data)
+                        for frame in frames:
+                            if self._on_frame(frame):
+                                return
+                    except (WireError, KeyError, TypeError, ValueError) as exc:
+                        self.killed_for = f"sent a malformed observation ({exc})"
+                        return
+        finally:
+            sel.close()
+
+    def _time_left(self, spawned: float) -> float:
+        now = time.monotonic()
+        left = self.deadline - now
+        if not self.loaded:
+            left = min(left, spawned + self.job.limits.load_s - now)
+        elif self.in_flight is not None:
+            limit = self.job.assignment.check(self.in_flight.check).time_limit_s
+            left = min(left, self.in_flight_since + limit + GRACE_S - now)
+        return left
+
+    def _on_time_out(self, spawned: float) -> None:
+        now = time.monotonic()
+        if not self.loaded:
+            if now >= self.deadline:
+                self.report.load_message = (f"loading {self.job.module.display} used up the "
+                                            f"submission's {self.job.limits.wall_s:g} s limit")
+            else:
+                self.report.load_message = (
+                    f"{self.job.module.display} took longer than {self.job.limits.load_s:g} s "
+                    "to import (is there an endless loop or a long computation at top level?)")
+            return
+        if self.in_flight is not None:
+            key = self.in_flight
+            limit = self.job.assignment.check(key.check).time_limit_s
+            if now >= self.deadline:
+                message = (f"stopped: the submission used up its {self.job.limits.wall_s:g} s "
+                           "time limit during this check")
+            else:
+                message = f"took longer than {limit:g} s and was stopped (an endless loop?)"
+            self.report.outcomes[key] = RunFailure("timeout", message, now - self.in_flight_since)
+            self.in_flight = None
+
+    def _on_frame(self, frame: dict[str, Any]) -> bool:
+        """Handle one frame; True when the child is finished."""
+        kind = frame["kind"]
+        if kind == "hello":
+            cuda = frame.get("cuda")
+            self.report.cuda_device = str(cuda)[:200] if cuda else None
+            return False
+        if kind == "loaded":
+            self.loaded = True
+            return False
+        if kind == "load_failed":
+            self.report.load_error = decode_raised(frame["error"])
+            return True
+        if kind == "done":
+            return True
+        if not self.loaded:
+            raise WireError(f"{kind} before the module was loaded")
+        hint = frame.get("hint")
+        key = RunKey(str(frame["check"]), str(frame["device"]),
+                     hint if isinstance(hint, int) else None)
+        if key not in self.runs or key in self.report.outcomes:
+            raise WireError(f"unexpected run {key}")
+        duration = float(frame.get("duration_s", 0.0))
+        if kind == "start":
+            self.in_flight, self.in_flight_since = key, time.monotonic()
+        elif kind == "observed":
+            self.report.outcomes[key] = Observed(decode_value(frame["value"]), duration)
+            self.in_flight = None
+        elif kind == "skipped":
+            self.report.outcomes[key] = RunFailure("skipped", str(frame.get("reason", ""))[:200])
+        elif kind == "timeout":
+            limit = self.job.assignment.check(key.check).time_limit_s
+            self.report.outcomes[key] = RunFailure(
+                "timeout", f"took longer than {limit:g} s and was stopped (an endless loop?)",
+                duration)
+            self.in_flight = None
+        else:
+            raise WireError(f"unknown frame kind {kind!r}")
+        return False
+
+    def _settle(self) -> None:
+        """After the child is gone: give the run in flight (or the import) its verdict."""
+        if self.report.load_error or self.report.load_message:
+            return
+        if not self.loaded:
+            self.report.load_message = (f"the process ended while importing "
+                                        f"{self.job.module.display}: {self.exit_description()}")
+            return
+        if self.in_flight is not None and self.in_flight not in self.report.outcomes:
+            self.report.outcomes[self.in_flight] = RunFailure(
+                "timeout" if self.returncode == -signal.SIGXCPU else "error",
+                self.exit_description(), time.monotonic() - self.in_flight_since)
+
+    def exit_description(self) -> str:
+        if self.killed_for:
+            return f"the process {self.killed_for}"
+        code = self.returncode
+        if code is None or code == -signal.SIGKILL:
+            return ("the process was killed (SIGKILL), most likely for using more memory than "
+                    f"the {self.job.limits.memory_mb} MiB limit")
+        if code < 0:
+            sig = -code
+            reasons: dict[int, str] = {
+                signal.SIGXCPU: f"used more than its {self.job.limits.cpu_s} s of CPU time",
+                signal.SIGSEGV: "crashed (segmentation fault)",
+                signal.SIGXFSZ: f"wrote a file larger than {self.job.limits.file_size_mb} MiB",
+                signal.SIGABRT: "aborted (SIGABRT)",
+            }
+            name = signal.Signals(sig).name if sig in signal.Signals.__members__.values() else sig
+            return f"the process {reasons.get(sig, f'was killed by signal {name}')}"
+        return (f"the process exited with status {code} before finishing "
+                "(does the code call os._exit() or exit()?)")
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    try:
+        while data:
+            n = os.write(fd, data)
+            data = data[n:]
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _drain(streams: dict[Any, _Stream]) -> None:
+    """Read what the killed group left in its output pipes, then close them."""
+    sel = selectors.DefaultSelector()
+    for pipe in streams:
+        sel.register(pipe, selectors.EVENT_READ)
+    end = time.monotonic() + 0.5
+    while sel.get_map() and time.monotonic() < end:
+        for sk, _ in sel.select(timeout=0.1):
+            data = os.read(sk.fileobj.fileno(), 65536)  # type: ignore[union-attr]
+            if data:
+                streams[sk.fileobj].feed(data)
+            else:
+                sel.unregister(sk.fileobj)
+    sel.close()
+    for pipe in streams:
+        pipe.close()
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass

@@ -1,0 +1,112 @@
+"""The command line, per CONTRACT.md: outputs, schema and exit codes, with real children."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ASSIGNMENT_04, ROOT, SOLUTION_04, SUBMISSIONS_04
+from grader.cli import main
+from grader.results import SCHEMA, SubmissionResult
+
+CHECK_KEYS = {"id", "exercise", "device", "hidden", "status", "score", "max_score", "message"}
+
+
+def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, text=True,
+                          capture_output=True, timeout=300)
+
+
+def test_check_a_stub_folder_writes_contract_outputs_and_exits_1(tmp_path, capsys):
+    code = main(["check", str(ASSIGNMENT_04), "--out", str(tmp_path)])
+    assert code == 1
+    printed = capsys.readouterr().out
+    assert "not implemented yet" in printed
+    assert "more hidden checks run when graded" in printed
+    assert str(tmp_path / "04_custom_function" / "report.html") in printed
+    data = json.loads((tmp_path / "04_custom_function" / "result.json").read_text())
+    assert data["schema"] == SCHEMA and data["assignment"] == "04_custom_function"
+    assert data["status"] == "graded" and data["error"] is None
+    assert data["score"] == 0 and data["max_score"] > 0
+    assert all(CHECK_KEYS <= set(c) for c in data["checks"])
+    assert {c["status"] for c in data["checks"]} <= {"failed", "skipped"}
+    assert SubmissionResult.from_dict(data).to_dict() == data
+    html = (tmp_path / "04_custom_function" / "report.html").read_text()
+    assert "not implemented yet" in html
+
+
+def test_check_a_correct_file_with_assignment_name_exits_0(tmp_path):
+    done = run_cli("check", str(SOLUTION_04), "--assignment", "04_custom_function",
+                   "--out", str(tmp_path))
+    assert done.returncode == 0, done.stderr
+    data = json.loads((tmp_path / "04_custom_function" / "result.json").read_text())
+    assert data["score"] == data["max_score"] and data["submission"] == "04_custom_function"
+    assert "Traceback" not in done.stdout + done.stderr
+
+
+def test_default_out_is_reports_in_the_current_directory(tmp_path):
+    course = tmp_path / "course"
+    (course / "assignments").mkdir(parents=True)
+    (course / "assignments" / "04_custom_function").symlink_to(ASSIGNMENT_04)
+    (course / "solutions").symlink_to(ROOT / "solutions")
+    done = run_cli("check", cwd=course)
+    assert done.returncode == 1, done.stderr
+    assert (course / "reports" / "04_custom_function" / "result.json").is_file()
+    assert "Report: reports/04_custom_function/report.html" in done.stdout
+
+
+def test_syntax_error_is_one_line_with_file_and_line(tmp_path):
+    bad = tmp_path / "custom_function.py"
+    bad.write_text("import torch\n\ndef relu_linear_grads(w, b, X, Y:\n    pass\n")
+    done = run_cli("check", str(bad), "--assignment", "04_custom_function",
+                   "--out", str(tmp_path / "out"))
+    assert done.returncode == 1
+    assert "custom_function.py, line 3: SyntaxError" in done.stdout
+    assert "Traceback" not in done.stdout + done.stderr
+    data = json.loads((tmp_path / "out" / "04_custom_function" / "result.json").read_text())
+    assert data["status"] == "error" and "line 3" in data["error"]
+
+
+@pytest.mark.parametrize("args, phrase", [
+    (["check", "--assignment", "05_nope"], "no assignment named '05_nope' (known: "),
+    (["check", "/no/such/path"], "does not exist"),
+    (["check", str(SUBMISSIONS_04 / "bug_sum_loss.py")], "pass --assignment NAME"),
+    (["check", "--no-such-option"], "No such option"),
+])
+def test_grader_problems_are_one_line_and_exit_2(args, phrase):
+    done = run_cli(*args)
+    assert done.returncode == 2
+    assert phrase in done.stderr
+    assert "Traceback" not in done.stderr
+    if args[1] != "--no-such-option":
+        assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_broken_checks_file_is_a_grader_error(tmp_path):
+    broken = tmp_path / "assignments" / "99_broken"
+    (broken / "checks").mkdir(parents=True)
+    (broken / "assignment.toml").write_text('module = "m"\nexercises = ["f"]\n')
+    (broken / "checks" / "public.py").write_text("this is not python\n")
+    (broken / "m.py").write_text("def f(): pass\n")
+    done = run_cli("check", "--assignment", "99_broken", cwd=tmp_path)
+    assert done.returncode == 2
+    assert "cannot load checks" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_missing_reference_solution_is_a_grader_error(tmp_path):
+    course = tmp_path / "course"
+    (course / "assignments").mkdir(parents=True)
+    (course / "assignments" / "04_custom_function").symlink_to(ASSIGNMENT_04)
+    done = run_cli("check", cwd=course)
+    assert done.returncode == 2
+    assert "no reference solution" in done.stderr
+
+
+def test_console_script_and_version():
+    script = Path(sys.executable).parent / "grade"
+    done = subprocess.run([str(script), "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and "grade" in done.stdout

@@ -1,0 +1,118 @@
+"""Assignment 04 end to end: the solution, the stub and realistic one-bug submissions,
+each graded in real child processes against the reference."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ASSIGNMENT_04, SOLUTION_04, SUBMISSIONS_04, by_id, failing
+
+from grader.observations import Observed, RunKey
+from grader.results import CheckResult
+
+
+def test_solution_scores_full_marks_on_public_and_hidden_checks(grade, custom_function):
+    result = grade(SOLUTION_04, include_hidden=True)
+    assert result.status == "graded"
+    assert result.score == result.max_score == sum(c.points for c in custom_function.checks)
+    assert failing(result) == set()
+    assert {c.status for c in result.checks if c.device == "cpu"} == {"passed"}
+
+
+def test_untouched_stub_scores_zero_with_not_implemented_messages(grade, custom_function):
+    result = grade(ASSIGNMENT_04)
+    assert result.status == "graded"
+    assert result.score == 0
+    assert result.max_score == sum(c.points for c in custom_function.public_checks())
+    cpu = [c for c in result.checks if c.device == "cpu"]
+    assert cpu and all(c.status == "failed" for c in cpu)
+    assert all("not implemented yet" in c.message for c in cpu)
+    assert all("Traceback" not in c.message for c in cpu)
+    assert result.hidden_checks_not_run == len(custom_function.hidden_checks()) > 0
+
+
+BUGS = {
+    # file: (checks it must lose on the CPU, a phrase its messages must contain)
+    "bug_passthrough_backward": ({"MyReLU/backward_values", "MyReLU/grad_at_zero",
+                                  "MyReLU/gradcheck_float64", "MyReLU/float_dtypes",
+                                  "relu_linear_grads/notes_numbers"},
+                                 "backward returns grad_output unchanged"),
+    "bug_notes_relu": ({"MyReLU/grad_at_zero"}, "at exactly 0"),
+    "bug_inplace_forward": ({"MyReLU/input_not_modified", "MyReLU/gradcheck_float64"},
+                            "in-place"),
+    "bug_leaky_one_value": ({"MyLeakyReLU/backward_values", "MyLeakyReLU/grad_at_zero",
+                             "MyLeakyReLU/returns_grad_and_none"}, "(grad_input, None)"),
+    "bug_float32_mask": ({"MyReLU/float_dtypes"}, "expected dtype torch.float16"),
+    "bug_leaky_no_slope": ({"MyLeakyReLU/backward_values", "MyLeakyReLU/grad_at_zero",
+                            "MyLeakyReLU/returns_grad_and_none"}, "negative_slope"),
+    "bug_leaky_one_at_zero": ({"MyLeakyReLU/grad_at_zero"}, "negative_slope, not 1"),
+    "bug_no_fresh_copy": ({"relu_linear_grads/fresh_leaf_copies"}, "fresh leaf copies"),
+    "bug_sum_loss": ({"relu_linear_grads/notes_numbers"}, "sum of squared errors"),
+}
+
+
+@pytest.mark.parametrize("bug", sorted(BUGS))
+def test_each_bug_loses_exactly_its_checks_with_a_message_naming_it(grade, bug):
+    expected_failures, phrase = BUGS[bug]
+    result = grade(SUBMISSIONS_04 / f"{bug}.py")
+    assert failing(result) == expected_failures
+    lost = [c for c in result.checks if c.id in expected_failures and c.device == "cpu"]
+    assert all(c.status == "failed" and c.score == 0 for c in lost)
+    assert any(phrase in c.message for c in lost), [c.message for c in lost]
+    assert result.score == result.max_score - sum(c.max_score for c in lost)
+
+
+def test_value_mismatch_says_where_and_what(grade):
+    result = grade(SUBMISSIONS_04 / "bug_notes_relu.py")
+    check = by_id(result, "MyReLU/grad_at_zero")
+    assert isinstance(check, CheckResult)
+    assert "input.grad" in check.message and "index [1]" in check.message
+    assert "expected 0, got 1" in check.message
+    assert check.diff is not None and [0, 1] in check.diff.mismatched
+
+
+def test_student_output_is_captured_and_does_not_disturb_grading(grade):
+    result = grade(SUBMISSIONS_04 / "correct_with_prints.py")
+    assert failing(result) == set()
+    assert "loss is" in result.output.stdout
+
+
+def test_cpu_gradient_bug_passes_on_the_cpu(grade):
+    result = grade(SUBMISSIONS_04 / "bug_cpu_grad.py")
+    assert failing(result, "cpu") == set()
+
+
+@pytest.mark.cuda
+def test_cpu_gradient_bug_fails_on_cuda_naming_the_device(grade):
+    result = grade(SUBMISSIONS_04 / "bug_cpu_grad.py")
+    lost = failing(result, "cuda")
+    assert "MyReLU/backward_values" in lost and "MyReLU/output_device" in lost
+    assert failing(result, "cpu") == set()
+    assert any("cpu" in c.message for c in result.checks if c.id in lost and c.device == "cuda")
+
+
+@pytest.mark.cuda
+def test_solution_passes_on_cuda_with_points_split_between_devices(grade, custom_function):
+    result = grade(SOLUTION_04, include_hidden=True)
+    assert failing(result, "cuda") == set() and failing(result, "cpu") == set()
+    spec = custom_function.check("MyReLU/forward_values")
+    entries = [c for c in result.checks if c.id == spec.id]
+    assert sorted(c.max_score for c in entries) == [spec.points / 2] * 2
+
+
+def test_without_cuda_the_cuda_entries_are_skipped_and_worth_nothing(grade):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present")
+    result = grade(SOLUTION_04)
+    cuda = [c for c in result.checks if c.device == "cuda"]
+    assert cuda and all(c.status == "skipped" and c.max_score == 0 for c in cuda)
+    assert result.score == result.max_score
+
+
+def test_the_reference_reproduces_the_notes_numbers(references, custom_function):
+    report = references.get(custom_function, include_hidden=False)
+    outcome = report.outcomes[RunKey("relu_linear_grads/notes_numbers", "cpu")]
+    assert isinstance(outcome, Observed)
+    assert outcome.value["w.grad"].values.tolist() == [[4.5, 4.5]]
+    assert outcome.value["b.grad"].values.tolist() == [[4.5]]
