@@ -160,13 +160,9 @@ def _compare_tensors(got: TensorValue, expected: TensorValue, rtol: float | None
 
 def _value_message(got: torch.Tensor, expected: torch.Tensor, rtol: float,
                    atol: float) -> tuple[str, TensorDiff]:
-    if expected.dtype.is_floating_point or expected.dtype.is_complex:
-        g64 = got.to(torch.complex128 if got.dtype.is_complex else torch.float64)
-        e64 = expected.to(g64.dtype)
-        close = torch.isclose(g64, e64, rtol=rtol, atol=atol, equal_nan=True)
-    else:
-        g64, e64 = got.to(torch.float64), expected.to(torch.float64)
-        close = got == expected
+    wide = torch.complex128 if expected.dtype.is_complex else torch.float64
+    g64, e64 = got.to(wide), expected.to(wide)
+    close = torch.isclose(g64, e64, rtol=rtol, atol=atol, equal_nan=True)
     bad = ~close
     count, total = int(bad.sum()), bad.numel()
     abs_diff = torch.nan_to_num((g64 - e64).abs(), nan=math.inf)
