@@ -4,8 +4,8 @@ each graded in real child processes against the reference."""
 from __future__ import annotations
 
 import pytest
-from conftest import ASSIGNMENT_04, SOLUTION_04, SUBMISSIONS_04, by_id, failing
 
+from conftest import ASSIGNMENT_04, SOLUTION_04, SUBMISSIONS_04, by_id, failing
 from grader.observations import Observed, RunKey
 from grader.results import CheckResult
 
