@@ -15,6 +15,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from grader.reports import format_points
 from grader.results import CheckResult, SubmissionResult, TensorDiff, write_atomic
 
 __all__ = ["render_report", "write_report"]
@@ -39,14 +40,6 @@ def render_report(result: SubmissionResult) -> str:
 def write_report(result: SubmissionResult, path: Path) -> None:
     """Render ``result`` and write it to ``path`` atomically, creating parent folders."""
     write_atomic(path, render_report(result))
-
-
-def format_points(value: float) -> str:
-    """A score with at most two decimals and no trailing zeros: 7.5, 13, 0.33."""
-    if not math.isfinite(value):
-        return str(value)
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 def format_duration(seconds: float) -> str:

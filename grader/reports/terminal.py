@@ -6,17 +6,12 @@ from pathlib import Path
 
 import click
 
+from grader.reports import format_points as points
 from grader.results import CheckResult, SubmissionResult
 
 MARKS = {"passed": "✓", "failed": "✗", "error": "✗", "timeout": "⧗", "skipped": "·"}
 COLORS = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow",
           "skipped": "bright_black"}
-
-
-def points(value: float) -> str:
-    """7.5 → '7.5', 6.0 → '6', 1/3 → '0.33'."""
-    text = f"{value:.2f}".rstrip("0").rstrip(".")
-    return text if text not in ("", "-0") else "0"
 
 
 def render_summary(result: SubmissionResult, report: Path | None, color: bool) -> str:
