@@ -122,7 +122,8 @@ def _environment(workdir: Path) -> dict[str, str]:
 class _Stream:
     """Captured output of one stream: the first ``limit`` bytes kept, the rest counted."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, name: str, limit: int) -> None:
+        self.name = name
         self.limit = limit
         self.kept = bytearray()
         self.total = 0
@@ -186,8 +187,7 @@ class _Child:
         writer = threading.Thread(target=_write_all, args=(job_w, payload), daemon=True)
         writer.start()
         limit = self.job.limits.output_kb * 1024
-        streams = {proc.stdout: self.report_stream("stdout", limit),
-                   proc.stderr: self.report_stream("stderr", limit)}
+        streams = {proc.stdout: _Stream("stdout", limit), proc.stderr: _Stream("stderr", limit)}
         try:
             self._loop(proc, out_r, streams)
         finally:
@@ -199,14 +199,9 @@ class _Child:
             self._store_output(streams)
         self._settle()
 
-    def report_stream(self, name: str, limit: int) -> _Stream:
-        stream = _Stream(limit)
-        stream.name = name  # type: ignore[attr-defined]
-        return stream
-
     def _store_output(self, streams: dict[Any, _Stream]) -> None:
         for stream in streams.values():
-            name = stream.name  # type: ignore[attr-defined]
+            name = stream.name
             setattr(self.report, name, getattr(self.report, name) + stream.text())
             setattr(self.report, f"{name}_bytes",
                     getattr(self.report, f"{name}_bytes") + stream.total)
