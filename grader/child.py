@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import linecache
+import math
 import os
 import random
 import resource
@@ -70,7 +71,10 @@ def apply_limits(limits: dict[str, Any]) -> None:
         resource.setrlimit(which, (value, value))
 
     both(resource.RLIMIT_CORE, 0)
-    both(resource.RLIMIT_CPU, int(limits["cpu_s"]))
+    used = resource.getrusage(resource.RUSAGE_SELF)  # the limit counts from now, not from exec
+    cpu = math.ceil(used.ru_utime + used.ru_stime) + int(limits["cpu_s"])
+    # SIGXCPU at the soft limit says why; SIGKILL one second later if it is ignored.
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     both(resource.RLIMIT_FSIZE, int(limits["file_size_mb"]) << 20)
     both(resource.RLIMIT_NOFILE, int(limits["open_files"]))
     both(resource.RLIMIT_NPROC, _user_process_count() + int(limits["processes"]))

@@ -74,7 +74,7 @@ def compare(got: Any, expected: Any, rtol: float | None = None, atol: float | No
             return Mismatch(path, f"expected {expected.type} to be raised, got {got.summary()}")
         return Mismatch(path, f"expected {expected.type} to be raised, but got {describe(got)}")
     if isinstance(got, Raised):
-        if got.is_a("NotImplementedError"):
+        if got.not_implemented:
             detail = f" ({got.message})" if got.message else ""
             return Mismatch(path, f"not implemented yet{detail}", raised=got)
         first, *more = got.summary().splitlines() or [got.type]

@@ -124,7 +124,7 @@ def _judge_value(spec: CheckSpec, base: CheckResult, got: Observed, expected: Ob
             return replace(base, status="passed", score=base.max_score)
         mismatch = found
     message = mismatch.text()
-    if mismatch.raised is not None and not mismatch.raised.is_a("NotImplementedError"):
+    if mismatch.raised is not None and not mismatch.raised.not_implemented:
         trace = student_traceback(mismatch.raised, display)
         if trace:
             message += "\n" + trace

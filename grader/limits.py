@@ -20,7 +20,7 @@ class Limits:
     wall_s: float = 120.0
     """Wall-clock seconds for the whole submission, all checks together."""
     cpu_s: int = 120
-    """CPU seconds for one child process (RLIMIT_CPU)."""
+    """CPU seconds for one child process once torch is imported (RLIMIT_CPU)."""
     memory_mb: int = 2048
     """Extra address space the child may map after importing torch (RLIMIT_AS)."""
     processes: int = 64

@@ -57,6 +57,11 @@ class Raised:
         """True when this exception is of class ``type_name`` or derives from it."""
         return type_name in self.lineage
 
+    @property
+    def not_implemented(self) -> bool:
+        """True for a stub's own marker: the student has not filled this in yet."""
+        return self.is_a(NotImplementedError.__name__)
+
     def summary(self) -> str:
         return f"{self.type}: {self.message}" if self.message else self.type
 

@@ -90,6 +90,36 @@ def test_endless_loop_that_swallows_the_timeout_signal_is_killed(grade):
     assert by_id(result, "relu_linear_grads/notes_numbers").status == "passed"
 
 
+@pytest.mark.slow
+def test_cpu_time_limit_stops_a_busy_check(grade):
+    result = grade(with_leaky_backward_prefix("while True: pass"), time_limit=60,
+                   limits={"cpu_s": 2})
+    assert failing(result) == LEAKY_BACKWARD_CHECKS
+    check = by_id(result, "MyLeakyReLU/backward_values")
+    assert check.status == "timeout" and "2 s of CPU time" in check.message
+    assert by_id(result, "relu_linear_grads/notes_numbers").status == "passed"
+
+
+@pytest.mark.slow
+def test_submission_wall_clock_limit_ends_the_remaining_checks(grade):
+    started = time.monotonic()
+    result = grade(with_leaky_backward_prefix("import time; time.sleep(60)"), time_limit=60,
+                   limits={"wall_s": 8})
+    assert time.monotonic() - started < 40
+    assert by_id(result, "MyReLU/forward_values").status == "passed"
+    assert by_id(result, "MyLeakyReLU/backward_values").status == "timeout"
+    later = [c for c in result.checks if c.device == "cpu"
+             and c.id.startswith(("MyLeakyReLU/grad", "MyLeakyReLU/returns", "relu_linear"))]
+    assert later and all(c.status == "timeout" and "8 s" in c.message for c in later)
+
+
+def test_file_size_limit_fails_the_check_that_writes_too_much(grade):
+    result = grade(with_leaky_backward_prefix("open('big.bin', 'wb').write(bytes(2 << 20))"),
+                   limits={"file_size_mb": 1})
+    assert failing(result) == LEAKY_BACKWARD_CHECKS
+    assert "File too large" in by_id(result, "MyLeakyReLU/backward_values").message
+
+
 def test_os_exit_inside_a_check_errors_that_check_and_later_checks_survive(grade):
     result = grade(with_leaky_backward_prefix("import os; os._exit(0)"))
     assert failing(result) == LEAKY_BACKWARD_CHECKS
