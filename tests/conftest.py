@@ -17,9 +17,12 @@ from grader.results import SubmissionResult
 from grader.submissions import module_from_path
 
 ROOT = Path(__file__).resolve().parent.parent
-ASSIGNMENT_04 = ROOT / "assignments" / "04_custom_function"
-SUBMISSIONS_04 = ROOT / "tests" / "submissions" / "04_custom_function"
-SOLUTION_04 = ROOT / "solutions" / "04_custom_function" / "custom_function.py"
+ASSIGNMENTS = ROOT / "assignments"
+SOLUTIONS = ROOT / "solutions"
+SUBMISSIONS = ROOT / "tests" / "submissions"
+ASSIGNMENT_04 = ASSIGNMENTS / "04_custom_function"
+SUBMISSIONS_04 = SUBMISSIONS / "04_custom_function"
+SOLUTION_04 = SOLUTIONS / "04_custom_function" / "custom_function.py"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -32,8 +35,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(scope="session")
-def custom_function() -> Assignment:
-    return load_assignment(ASSIGNMENT_04)
+def load() -> Callable[[str], Assignment]:
+    """load(name): the assignment ``assignments/<name>``, read once per test session."""
+    cache: dict[str, Assignment] = {}
+
+    def get(name: str) -> Assignment:
+        if name not in cache:
+            cache[name] = load_assignment(ASSIGNMENTS / name)
+        return cache[name]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def custom_function(load: Callable[[str], Assignment]) -> Assignment:
+    return load("04_custom_function")
 
 
 @pytest.fixture(scope="session")
@@ -45,29 +61,40 @@ Grade = Callable[..., SubmissionResult]
 
 
 @pytest.fixture
-def grade(custom_function: Assignment, references: ReferenceCache, tmp_path: Path) -> Grade:
-    """grade(path_or_source, include_hidden=False, limits=None, time_limit=None)."""
+def grade_for(load: Callable[[str], Assignment], references: ReferenceCache,
+              tmp_path: Path) -> Callable[[str], Grade]:
+    """grade_for(name) -> grade(path_or_source, include_hidden=False, limits=None,
+    time_limit=None): grades a file, or source text saved as the assignment's module."""
 
-    def run(submission: Path | str, include_hidden: bool = False,
-            limits: dict[str, float] | None = None,
-            time_limit: float | None = None) -> SubmissionResult:
-        if isinstance(submission, str):
-            path = tmp_path / "custom_function.py"
-            path.write_text(submission)
-        else:
-            path = submission
-        assignment = custom_function
-        if limits:
-            assignment = dataclasses.replace(assignment, limits=dataclasses.replace(
-                assignment.limits, **limits))
-        if time_limit:
-            assignment = dataclasses.replace(assignment, checks=tuple(
-                dataclasses.replace(c, time_limit_s=time_limit) for c in assignment.checks))
-        module = module_from_path(path, assignment)
-        return grade_module(assignment, module, path.stem, include_hidden=include_hidden,
-                            references=references)
+    def make(name: str) -> Grade:
+        def run(submission: Path | str, include_hidden: bool = False,
+                limits: dict[str, float] | None = None,
+                time_limit: float | None = None) -> SubmissionResult:
+            assignment = load(name)
+            if isinstance(submission, str):
+                path = tmp_path / f"{assignment.module}.py"
+                path.write_text(submission)
+            else:
+                path = submission
+            if limits:
+                assignment = dataclasses.replace(assignment, limits=dataclasses.replace(
+                    assignment.limits, **limits))
+            if time_limit:
+                assignment = dataclasses.replace(assignment, checks=tuple(
+                    dataclasses.replace(c, time_limit_s=time_limit) for c in assignment.checks))
+            module = module_from_path(path, assignment)
+            return grade_module(assignment, module, path.stem, include_hidden=include_hidden,
+                                references=references)
 
-    return run
+        return run
+
+    return make
+
+
+@pytest.fixture
+def grade(grade_for: Callable[[str], Grade]) -> Grade:
+    """Grades submissions of 04_custom_function."""
+    return grade_for("04_custom_function")
 
 
 def failing(result: SubmissionResult, device: str = "cpu") -> set[str]:
@@ -78,6 +105,21 @@ def failing(result: SubmissionResult, device: str = "cpu") -> set[str]:
 
 def by_id(result: SubmissionResult, check_id: str, device: str = "cpu") -> object:
     return next(c for c in result.checks if c.id == check_id and c.device == device)
+
+
+def assert_loses_exactly(result: SubmissionResult, expected_failures: set[str],
+                         phrase: str) -> None:
+    """The bug's submission fails exactly ``expected_failures`` on every device it ran on,
+    loses all of their points and nothing else, and one of their messages has ``phrase``."""
+    assert result.status == "graded", result.message
+    assert failing(result) == expected_failures
+    if any(c.device == "cuda" and c.status != "skipped" for c in result.checks):
+        assert failing(result, "cuda") == expected_failures
+    lost = [c for c in result.checks if c.id in expected_failures and c.status != "skipped"]
+    assert all(c.status == "failed" and c.score == 0 for c in lost), [
+        (c.id, c.status, c.message) for c in lost]
+    assert any(phrase in c.message for c in lost), [c.message for c in lost]
+    assert result.score == result.max_score - sum(c.max_score for c in lost)
 
 
 def solution_source() -> str:
