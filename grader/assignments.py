@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.authoring import CheckSpec
+from grader.authoring import CheckSpec, collecting
 from grader.errors import AssignmentError
 from grader.limits import Limits
 
@@ -80,12 +80,11 @@ def load_check_source(source: CheckSource, assignment: str) -> list[CheckSpec]:
     module.__file__ = source.filename
     try:
         code = compile(source.source, source.filename, "exec")
-        exec(code, module.__dict__)
+        with collecting() as specs:
+            exec(code, module.__dict__)
     except Exception as exc:
         raise AssignmentError(f"{source.filename}: cannot load checks: "
                               f"{type(exc).__name__}: {exc}") from None
-    specs = [v.__grade_check__ for v in module.__dict__.values()
-             if isinstance(getattr(v, "__grade_check__", None), CheckSpec)]
     out = []
     for spec in specs:
         if source.kind == "public" and spec.hidden:

@@ -22,7 +22,8 @@ The first line of the docstring is the check's title in reports.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +34,9 @@ Scenario = Callable[[Any, str, Any], Any]
 Judge = Callable[[Any, Any], "str | None"]
 
 DEVICES = ("cpu", "cuda")
+
+# The checks declared while a checks file is being executed (see ``collecting``).
+_declared: list[CheckSpec] | None = None
 
 
 @dataclass(frozen=True)
@@ -128,9 +132,27 @@ def check(
             judge=judge,
         )
         fn.__grade_check__ = spec  # type: ignore[attr-defined]
+        if _declared is not None:
+            _declared.append(spec)
         return fn
 
     return decorate
+
+
+@contextmanager
+def collecting() -> Iterator[list[CheckSpec]]:
+    """Gather every check declared inside the block, in order of declaration.
+
+    Collecting at declaration time, rather than from the checks module's namespace, keeps
+    two scenarios that share a Python name (``name=`` tells their ids apart) from silently
+    shadowing each other.
+    """
+    global _declared
+    outer, _declared = _declared, []
+    try:
+        yield _declared
+    finally:
+        _declared = outer
 
 
 def capture(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -45,6 +45,11 @@ class Mismatch:
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
+def _not_implemented(got: Raised, path: str) -> Mismatch:
+    detail = f" ({got.message})" if got.message else ""
+    return Mismatch(path, f"not implemented yet{detail}", raised=got)
+
+
 def describe(value: Any) -> str:
     """A short phrase naming what a value is, for 'expected X, got Y' messages."""
     if isinstance(value, Raised):
@@ -69,14 +74,17 @@ def compare(got: Any, expected: Any, rtol: float | None = None, atol: float | No
     """``None`` when ``got`` matches ``expected``, else the first (coarsest) difference."""
     if isinstance(expected, Raised):
         if isinstance(got, Raised):
+            if got.not_implemented and not expected.not_implemented:
+                # NotImplementedError derives from RuntimeError: an unfilled stub must not
+                # pass as "raises RuntimeError" nor match a wrong answer that raises one.
+                return _not_implemented(got, path)
             if got.is_a(expected.type):
                 return None
             return Mismatch(path, f"expected {expected.type} to be raised, got {got.summary()}")
         return Mismatch(path, f"expected {expected.type} to be raised, but got {describe(got)}")
     if isinstance(got, Raised):
         if got.not_implemented:
-            detail = f" ({got.message})" if got.message else ""
-            return Mismatch(path, f"not implemented yet{detail}", raised=got)
+            return _not_implemented(got, path)
         first, *more = got.summary().splitlines() or [got.type]
         return Mismatch(path, f"raised {first}{' …' if more else ''}", raised=got)
     if isinstance(expected, TensorValue):

@@ -110,7 +110,8 @@ def _ran(reference: RunReport, key: RunKey, spec: CheckSpec) -> bool:
 def _judge_value(spec: CheckSpec, base: CheckResult, got: Observed, expected: Observed,
                  reference: RunReport, display: str) -> CheckResult:
     base = replace(base, duration_s=got.duration_s)
-    if spec.judge is not None:
+    if spec.judge is not None and not isinstance(got.value, Raised):
+        # A scenario that raised is reported as such, not handed to the judge.
         try:
             verdict = spec.judge(got.value, expected.value)
         except Exception as exc:  # a judge that cannot read a wrong answer: still a failure
@@ -128,7 +129,8 @@ def _judge_value(spec: CheckSpec, base: CheckResult, got: Observed, expected: Ob
         trace = student_traceback(mismatch.raised, display)
         if trace:
             message += "\n" + trace
-    hints = _matching_hints(spec, got.value, reference, base.device)
+    stub = mismatch.raised is not None and mismatch.raised.not_implemented
+    hints = [] if stub else _matching_hints(spec, got.value, reference, base.device)
     if hints:
         message += "\nHint: " + " ".join(hints)
     diff = replace(mismatch.diff, path=mismatch.path) if mismatch.diff else None

@@ -154,6 +154,14 @@ def test_student_not_implemented_error_says_not_implemented_yet():
     assert found.raised == got
 
 
+def test_a_stub_does_not_pass_where_a_runtime_error_is_expected():
+    # NotImplementedError derives from RuntimeError; an unfilled stub still scores nothing.
+    found = mismatch(raised(NotImplementedError("write it")), raised(RuntimeError("step 0")))
+    assert found.message == "not implemented yet (write it)"
+    assert compare(raised(NotImplementedError()), raised(NotImplementedError())) is None
+    assert compare(raised(ValueError("v")), raised(Exception("e"))) is None
+
+
 def test_unexpected_exception_is_reported_with_its_summary():
     found = mismatch(raised(RuntimeError("boom")), 3)
     assert found.message == "raised RuntimeError: boom"
