@@ -192,9 +192,12 @@ def main(job_fd: int, out_fd: int) -> None:
             module, spec.hints[run["hint"]].patch)
         send({"kind": "start", **key})
         seed = int(spec.seed)
-        torch.manual_seed(seed)
-        random.seed(seed)
-        numpy.random.seed(seed % 2**32)
+        # The global generators get another seed than rng: code that draws from them instead
+        # of the generator it was given must not happen to draw the very same numbers.
+        global_seed = (seed + 1) % 2**32
+        torch.manual_seed(global_seed)
+        random.seed(global_seed)
+        numpy.random.seed(global_seed)
         started = _monotonic()
         try:
             rng = torch.Generator(device=device).manual_seed(seed)

@@ -131,8 +131,7 @@ def _judge_value(spec: CheckSpec, base: CheckResult, got: Observed, expected: Ob
             message += "\n" + trace
     stub = mismatch.raised is not None and mismatch.raised.not_implemented
     hints = [] if stub else _matching_hints(spec, got.value, reference, base.device)
-    if hints:
-        message += "\nHint: " + " ".join(hints)
+    message += "".join(f"\nHint: {hint}" for hint in hints)
     diff = replace(mismatch.diff, path=mismatch.path) if mismatch.diff else None
     return replace(base, status="failed", message=message, diff=diff)
 
