@@ -1,0 +1,821 @@
+"""Public checks of 05_linear_regression: students see and run these with `grade check`.
+
+Each scenario observes one property; the grader compares the observation of the student's
+module with the reference solution's. Three things shape them:
+
+- data_iter's order is the student's choice (any shuffle drawn from ``generator`` is right),
+  so its checks never compare orders with the reference's: they read facts off the batches
+  of "numbered" data (which samples came, in batches of which sizes, whether each label is
+  still beside its features, whether two orders are equal) and compare those.
+- train_step and train_model are run on a model of the checks' own (``CheckModel``: linear,
+  with the plain mean squared error as its loss), so that a mistake in LinearRegression
+  costs only LinearRegression's checks.
+- While they run, the module's own helpers are swapped for stand-ins (``swapped``): sgd_step
+  by ``rebinding_sgd_step`` (for both), data_iter by ``SequentialBatches`` (for
+  train_model). A bug in sgd_step or data_iter therefore costs only that exercise's checks.
+  The stand-ins are deliberately not what the contract asks (new storage instead of an
+  in-place update; no shuffle), so copying them fails sgd_step's and data_iter's own checks.
+  train_model does run the student's own train_step: a correct train_step would be a
+  solution, which a public file must not hold. Its float check accepts what train_step
+  returns, so that a train_step returning tensors costs train_step's check only.
+
+The functions and classes in the "known wrong answers" section are used as hint patches: a
+student whose observation matches one gets its message.
+"""
+
+import contextlib
+
+import torch
+
+from grader import Hint, capture, check
+from grader.compare import compare
+from grader.observations import Raised
+
+W_TRUE = ((2.0,), (-3.0,))  # the notes' w0
+B_TRUE = 10.0  # the notes' b0
+NOISE_STD = 2.0
+LS_TOLERANCE = 0.15
+_MISSING = object()
+
+
+# --- what the checks build -------------------------------------------------------------------
+
+def numbered_data(n, device, n_features=2):
+    """Data whose values name their samples: features[i] = [i, i / 2, ...] and
+    labels[i] = [-(i + 1)], so that a batch says which samples it holds and whether each
+    label is still beside its own features."""
+    ids = torch.arange(n, dtype=torch.float32, device=device)
+    features = torch.stack([ids / (k + 1) for k in range(n_features)], dim=1)
+    return features, -(ids + 1)[:, None]
+
+
+def read_batches(batches):
+    """Facts about data_iter's batches as plain Python data: sample ids per batch (from the
+    features and from the labels) and the device of every batch."""
+    facts = {"feature ids": [], "label ids": [], "feature devices": set(),
+             "label devices": set()}
+    for features, labels in batches:
+        facts["feature ids"].append(features[:, 0].round().long().tolist())
+        facts["label ids"].append((-labels[:, 0] - 1).round().long().tolist())
+        facts["feature devices"].add(features.device.type)
+        facts["label devices"].add(labels.device.type)
+    return facts
+
+
+def flat(id_lists):
+    return [i for ids in id_lists for i in ids]
+
+
+def notes_data(n, device, rng, w=W_TRUE, b=B_TRUE):
+    """The notes' data set: X uniform in [-5, 5), Y = X @ w + b + N(0, 2) noise."""
+    w = torch.tensor(w, device=device)
+    X = 10 * torch.rand([n, w.shape[0]], generator=rng, device=device) - 5.0
+    noise = torch.normal(0.0, NOISE_STD, size=[n, 1], generator=rng, device=device)
+    return X, X @ w + b + noise
+
+
+class CheckModel:
+    """The model train_step and train_model are checked with: linear like LinearRegression,
+    but built by the checks, with the plain mean squared error (no / 2) as its loss. Training
+    code must use model.forward, model.loss_func and model.parameters() (or model.w and
+    model.b), never a loss of its own."""
+
+    def __init__(self, w, b):
+        self.w = w.detach().clone().requires_grad_(True)
+        self.b = b.detach().clone().requires_grad_(True)
+
+    def forward(self, x):
+        return x @ self.w + self.b
+
+    def loss_func(self, y_pred, y_true):
+        return torch.mean((y_pred - y_true) ** 2)
+
+    def parameters(self):
+        return [self.w, self.b]
+
+
+def rebinding_sgd_step(params, lr):
+    """The stand-in for sgd_step while train_step and train_model run: right values, but new
+    storage instead of an in-place update, so it would fail sgd_step's in-place check."""
+    with torch.no_grad():
+        for p in params:
+            p.data = p - lr * p.grad
+            p.grad = None
+
+
+class SequentialBatches:
+    """The stand-in for data_iter while train_model runs: batches in the input order (no
+    shuffle, so not a correct data_iter); it records what train_model asked it for."""
+
+    def __init__(self):
+        self.calls = []
+
+    def __call__(self, features, labels, batch_size=8, generator=None):
+        self.calls.append((batch_size, generator))
+        return self._batches(features, labels, batch_size)
+
+    @staticmethod
+    def _batches(features, labels, batch_size):
+        for start in range(0, len(features), batch_size):
+            yield features[start:start + batch_size], labels[start:start + batch_size]
+
+
+@contextlib.contextmanager
+def swapped(m, **stand_ins):
+    """Names of the module under test replaced while a scenario runs, then put back (the
+    module stays loaded for the next check)."""
+    names = vars(m)
+    saved = {name: names.get(name, _MISSING) for name in stand_ins}
+    names.update(stand_ins)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is _MISSING:
+                names.pop(name, None)
+            else:
+                names[name] = value
+
+
+def training_stand_ins(m):
+    """The stand-ins for a train_model check, and the data_iter recorder among them."""
+    batches = SequentialBatches()
+    return {"sgd_step": rebinding_sgd_step, "data_iter": batches}, batches
+
+
+def model_holding(m, w, b):
+    """A LinearRegression that holds the check's own w and b. It is built with __init__ when
+    that works and without it when it does not, so that a broken __init__ costs only
+    __init__'s checks."""
+    cls = m.LinearRegression
+    try:
+        model = cls(w.shape[0], generator=None, device=w.device)
+    except Exception:
+        model = cls.__new__(cls)
+    model.w, model.b = w, b
+    return model
+
+
+def fresh_generator(rng, device, offset=1):
+    """A generator seeded apart from torch's global random state: the grader seeds both with
+    the check's seed, so draws from ``rng`` itself could not tell the two apart."""
+    return torch.Generator(device=device).manual_seed(rng.initial_seed() + offset)
+
+
+def cleared(grad):
+    return grad is None or bool((grad == 0).all())
+
+
+# --- known wrong answers (hints) -------------------------------------------------------------
+
+def data_iter_dropping_last(features, labels, batch_size=8, generator=None):
+    """Stops before the last, smaller batch (range(0, n - batch_size + 1, batch_size))."""
+    order = torch.randperm(len(features), generator=generator, device=features.device)
+    for start in range(0, len(features) - batch_size + 1, batch_size):
+        index = order[start:start + batch_size]
+        yield features[index], labels[index]
+
+
+def data_iter_empty_last(features, labels, batch_size=8, generator=None):
+    """One batch too many: n // batch_size + 1 batches, the last one empty when n divides."""
+    order = torch.randperm(len(features), generator=generator, device=features.device)
+    for k in range(len(features) // batch_size + 1):
+        index = order[k * batch_size:(k + 1) * batch_size]
+        yield features[index], labels[index]
+
+
+def data_iter_unpaired(features, labels, batch_size=8, generator=None):
+    """Shuffles features and labels with two different permutations."""
+    n = len(features)
+    f_order = torch.randperm(n, generator=generator, device=features.device)
+    l_order = torch.randperm(n, generator=generator, device=features.device)
+    for start in range(0, n, batch_size):
+        yield (features[f_order[start:start + batch_size]],
+               labels[l_order[start:start + batch_size]])
+
+
+class LinearRegressionIgnoringGenerator:
+    """Draws w with torch's global random state instead of `generator`."""
+
+    def __init__(self, n_features, generator=None, device=None):
+        self.w = torch.randn([n_features, 1], device=device, requires_grad=True)
+        self.b = torch.zeros([1, 1], device=device, requires_grad=True)
+
+
+class LinearRegressionWithoutHalf:
+    """loss_func forgets the / 2: the plain mean squared error."""
+
+    def loss_func(self, y_pred, y_true):
+        return torch.mean((y_pred - y_true) ** 2)
+
+
+def sgd_step_ascending(params, lr):
+    """Adds the gradient instead of subtracting it."""
+    with torch.no_grad():
+        for p in params:
+            p += lr * p.grad
+            p.grad = None
+
+
+def sgd_step_rebinding_names(params, lr):
+    """Rebinds the list's entries: the caller's tensors never change."""
+    with torch.no_grad():
+        for i, p in enumerate(params):
+            params[i] = p - lr * p.grad
+            p.grad = None
+
+
+def sgd_step_keeping_grads(params, lr):
+    """Never clears the gradients."""
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad
+
+
+def train_step_notes_lr(model, features, labels, lr):
+    """Uses the notes' fixed learning rate 0.001 instead of lr."""
+    loss = model.loss_func(model.forward(features), labels)
+    loss.backward()
+    rebinding_sgd_step(model.parameters(), 0.001)
+    return loss.item()
+
+
+def train_step_own_loss(model, features, labels, lr):
+    """Computes LinearRegression's loss itself instead of calling model.loss_func."""
+    loss = torch.mean((model.forward(features) - labels) ** 2 / 2)
+    loss.backward()
+    rebinding_sgd_step(model.parameters(), lr)
+    return loss.item()
+
+
+def train_step_loss_after(model, features, labels, lr):
+    """Returns the loss of the updated model instead of the loss the step was taken on."""
+    loss = model.loss_func(model.forward(features), labels)
+    loss.backward()
+    rebinding_sgd_step(model.parameters(), lr)
+    with torch.no_grad():
+        return model.loss_func(model.forward(features), labels).item()
+
+
+def batch_losses(model, features, labels, batch_size):
+    """The loss of each batch, in the input order, for the model as it is: enough for the
+    wrong train_models below, whose hints only serve epoch_means (trained with lr = 0)."""
+    with torch.no_grad():
+        return [model.loss_func(model.forward(x), y).item()
+                for x, y in SequentialBatches._batches(features, labels, batch_size)]
+
+
+def train_model_last_loss(model, features, labels, epochs, batch_size, lr, generator=None):
+    """Returns each epoch's last batch loss (what the notes print) instead of the mean."""
+    return [batch_losses(model, features, labels, batch_size)[-1] for _ in range(epochs)]
+
+
+def train_model_sum(model, features, labels, epochs, batch_size, lr, generator=None):
+    """Returns each epoch's sum of batch losses instead of their mean."""
+    return [sum(batch_losses(model, features, labels, batch_size)) for _ in range(epochs)]
+
+
+def wrong_signature(function, message):
+    """A hint for a TypeError raised when the check calls ``function`` with the contract's
+    arguments (for instance the notes' own signatures)."""
+    def when(got):
+        return (isinstance(got, Raised) and got.is_a("TypeError")
+                and got.message.startswith((f"{function}(", f"{function}.__init__(")))
+    return Hint(message, when=when)
+
+
+def raised_with(type_name, *words):
+    """A hint predicate: the scenario raised ``type_name`` with all of ``words`` in its message
+    (a stub's NotImplementedError, a RuntimeError too, never counts)."""
+    def when(got):
+        return (isinstance(got, Raised) and got.is_a(type_name) and not got.not_implemented
+                and all(w in got.message for w in words))
+    return when
+
+
+NO_GENERATOR_PARAMETER = wrong_signature(
+    "data_iter",
+    "data_iter must accept generator=None and draw its order from it. The notes' data_iter "
+    "has no generator parameter and shuffles with np.random.shuffle, which no torch.Generator "
+    "controls: use torch.randperm(n, generator=generator, device=features.device)")
+GENERATOR_DEVICE = Hint(
+    "a generator draws only on its own device: create random tensors directly on the "
+    "input's device (torch.randperm(n, generator=generator, device=features.device), "
+    "torch.randn(..., generator=generator, device=device)), not on the CPU and then .to(device)",
+    when=raised_with("RuntimeError", "generator"))
+CPU_INDEX = Hint(
+    "the batch index lives on the CPU (torch.LongTensor(...), or torch.tensor(list) without "
+    "device=, as in the notes), and index_select needs it on the features' device: build the "
+    "order with torch.randperm(n, generator=generator, device=features.device) and index with "
+    "slices of it", when=raised_with("RuntimeError", "same device"))
+DROPS_LAST = Hint(
+    "the last, smaller batch is missing: step through the order with range(0, n, batch_size) "
+    "and take order[start:start + batch_size], which is shorter at the end",
+    patch={"data_iter": data_iter_dropping_last})
+EMPTY_LAST = Hint(
+    "there is an empty batch at the end: when batch_size divides n there are exactly "
+    "n / batch_size batches; range(0, n, batch_size) gives the right starts",
+    patch={"data_iter": data_iter_empty_last})
+LR_SIGNATURE = wrong_signature(
+    "LinearRegression",
+    "LinearRegression must be built as LinearRegression(n_features, generator=None, "
+    "device=None); the notes' class takes no arguments and copies the shape of a global w0")
+TRAIN_STEP_SIGNATURE = wrong_signature(
+    "train_step",
+    "train_step must take the learning rate: train_step(model, features, labels, lr). The "
+    "notes' train_step(model, features, labels) hard-codes 0.001 and returns the loss tensor; "
+    "use lr and return loss.item()")
+TRAINS_WITH_YOUR_TRAIN_STEP = Hint(
+    "(train_model's numbers come from your own train_step, run with the checks' sgd_step and "
+    "batches: if a train_step check fails as well, fix that first)",
+    when=lambda got: not isinstance(got, Raised))
+TRAIN_MODEL_SIGNATURE = wrong_signature(
+    "train_model",
+    "train_model must be train_model(model, features, labels, epochs, batch_size, lr, "
+    "generator=None) and return the per-epoch mean losses; the notes' train_model(model, "
+    "epochs) reads the global X and Y and only prints")
+NO_SGD_STEP = Hint(
+    "write sgd_step(params, lr): the notes do this update inline in train_step "
+    "(model.w -= lr * model.w.grad under torch.no_grad(), then zero the gradient)",
+    when=raised_with("AttributeError", "sgd_step"))
+
+
+# --- data_iter -------------------------------------------------------------------------------
+
+@check("data_iter", points=1, hints=[CPU_INDEX, DROPS_LAST])
+def each_sample_once(m, device, rng):
+    """every sample comes exactly once per call (21 samples, batch_size 4)"""
+    features, labels = numbered_data(21, device)
+    ids = flat(read_batches(m.data_iter(features, labels, 4))["feature ids"])
+    return {"samples in the batches": len(ids),
+            "every sample exactly once": sorted(ids) == list(range(21))}
+
+
+@check("data_iter", points=1, hints=[CPU_INDEX, DROPS_LAST, EMPTY_LAST])
+def batch_sizes(m, device, rng):
+    """batches of batch_size, then one smaller last batch (21 samples, batch_size 4)"""
+    features, labels = numbered_data(21, device)
+    facts = read_batches(m.data_iter(features, labels, 4))
+    return {"feature batch sizes": str([len(ids) for ids in facts["feature ids"]]),
+            "label batch sizes": str([len(ids) for ids in facts["label ids"]])}
+
+
+@check("data_iter", points=1, hints=[CPU_INDEX, Hint(
+    "features and labels were shuffled with different orders: index both with the same "
+    "permutation, features[index] and labels[index]",
+    patch={"data_iter": data_iter_unpaired})])
+def keeps_pairs(m, device, rng):
+    """each label stays beside its own features"""
+    features, labels = numbered_data(24, device)
+    facts = read_batches(m.data_iter(features, labels, 5))
+    return {"every label beside its own features": facts["feature ids"] == facts["label ids"]}
+
+
+@check("data_iter", points=0.5, hints=[CPU_INDEX, Hint(
+    "the samples come in their input order: shuffle them, e.g. with "
+    "torch.randperm(n, generator=generator, device=features.device)",
+    when=lambda got: got.get("order differs from the input order") is False)])
+def shuffled(m, device, rng):
+    """the samples come in a shuffled order, not the input order"""
+    features, labels = numbered_data(32, device)
+    ids = flat(read_batches(m.data_iter(features, labels, 8))["feature ids"])
+    return {"order differs from the input order": ids != list(range(32))}
+
+
+@check("data_iter", points=1, hints=[CPU_INDEX,
+    Hint("the order does not follow `generator`: np.random.shuffle, random.shuffle and "
+         "torch.randperm without generator= draw from global random state that the generator "
+         "does not control. Use torch.randperm(n, generator=generator, "
+         "device=features.device)",
+         when=lambda got: got.get("equal seeds give the same order") is False),
+    NO_GENERATOR_PARAMETER, GENERATOR_DEVICE])
+def reproducible_from_generator(m, device, rng):
+    """two generators with equal seeds give the same order"""
+    features, labels = numbered_data(30, device)
+    seed = rng.initial_seed()
+    first = torch.Generator(device=device).manual_seed(seed)
+    second = torch.Generator(device=device).manual_seed(seed)
+    order = read_batches(m.data_iter(features, labels, 8, generator=first))["feature ids"]
+    torch.rand(5, device=device)  # global random state moves on between the two calls
+    again = read_batches(m.data_iter(features, labels, 8, generator=second))["feature ids"]
+    return {"equal seeds give the same order": order == again}
+
+
+@check("data_iter", points=0.5, hints=[CPU_INDEX,
+    Hint("a second call with the same generator gave the same order again: draw from the "
+         "generator itself (it moves on with every draw); do not re-seed it or copy its seed "
+         "into a new one inside data_iter",
+         when=lambda got: got.get("a second call gives another order") is False),
+    NO_GENERATOR_PARAMETER, GENERATOR_DEVICE])
+def different_orders(m, device, rng):
+    """two calls with one generator give two different orders"""
+    features, labels = numbered_data(30, device)
+    first = read_batches(m.data_iter(features, labels, 8, generator=rng))["feature ids"]
+    second = read_batches(m.data_iter(features, labels, 8, generator=rng))["feature ids"]
+    return {"a second call gives another order": first != second}
+
+
+@check("data_iter", points=0.5, hints=[CPU_INDEX])
+def batches_on_input_device(m, device, rng):
+    """batches stay on the input's device"""
+    features, labels = numbered_data(10, device)
+    facts = read_batches(m.data_iter(features, labels, 4))
+    return {"feature batches on": ", ".join(sorted(facts["feature devices"])),
+            "label batches on": ", ".join(sorted(facts["label devices"]))}
+
+
+@check("data_iter", points=0.5, hints=[CPU_INDEX, DROPS_LAST])
+def fewer_samples_than_batch_size(m, device, rng):
+    """5 samples with batch_size 8 give one batch of 5"""
+    features, labels = numbered_data(5, device)
+    ids = read_batches(m.data_iter(features, labels, 8))["feature ids"]
+    return {"batch sizes": str([len(batch) for batch in ids]),
+            "every sample exactly once": sorted(flat(ids)) == list(range(5))}
+
+
+@check("data_iter", points=0.5, hints=[CPU_INDEX, EMPTY_LAST])
+def no_empty_last_batch(m, device, rng):
+    """12 samples with batch_size 4 give exactly three batches of 4"""
+    features, labels = numbered_data(12, device)
+    ids = read_batches(m.data_iter(features, labels, 4))["feature ids"]
+    return {"batch sizes": str([len(batch) for batch in ids])}
+
+
+# --- LinearRegression ------------------------------------------------------------------------
+
+@check("LinearRegression", points=1, hints=[
+    Hint("w must come from `generator`: torch.randn([n_features, 1], generator=generator, "
+         "device=device); without generator= it comes from torch's global random state",
+         patch={"LinearRegression": LinearRegressionIgnoringGenerator}),
+    GENERATOR_DEVICE, LR_SIGNATURE])
+def w_from_generator(m, device, rng):
+    """w is torch.randn([n_features, 1], generator=generator, device=device)"""
+    model = m.LinearRegression(3, generator=fresh_generator(rng, device), device=device)
+    return {"w": model.w}
+
+
+@check("LinearRegression", points=0.5, hints=[LR_SIGNATURE])
+def b_zeros(m, device, rng):
+    """b is zeros of shape [1, 1] on the device"""
+    model = m.LinearRegression(4, generator=fresh_generator(rng, device), device=device)
+    return {"b": model.b}
+
+
+@check("LinearRegression", points=1, hints=[
+    Hint("w and b must be leaf tensors: create them with requires_grad=True (or call "
+         ".requires_grad_() on the finished tensor); a tensor computed from one that requires "
+         "grad, e.g. torch.zeros(..., requires_grad=True).to(device), is not a leaf and gets "
+         "no .grad",
+         when=lambda got: isinstance(got, dict) and (got.get("w is a leaf") is False
+                                                     or got.get("b is a leaf") is False)),
+    LR_SIGNATURE])
+def float32_leaves(m, device, rng):
+    """w and b are float32 leaves with requires_grad=True"""
+    model = m.LinearRegression(2, generator=fresh_generator(rng, device), device=device)
+    return {f"{name} {what}": value
+            for name, t in (("w", model.w), ("b", model.b))
+            for what, value in (("dtype", t.dtype), ("is a leaf", t.is_leaf),
+                                ("requires grad", t.requires_grad))}
+
+
+@check("LinearRegression", points=1)
+def forward(m, device, rng):
+    """forward(x) is x @ w + b (on a model holding the check's w and b)"""
+    w = torch.randn(3, 1, generator=rng, device=device, requires_grad=True)
+    b = torch.randn(1, 1, generator=rng, device=device, requires_grad=True)
+    x = torch.randn(5, 3, generator=rng, device=device)
+    return {"output": model_holding(m, w, b).forward(x)}
+
+
+@check("LinearRegression", points=1, hints=[Hint(
+    "this is the plain mean squared error: the notes' loss halves it, "
+    "torch.mean((y_pred - y_true) ** 2 / 2)",
+    patch={"LinearRegression": LinearRegressionWithoutHalf})])
+def loss_func(m, device, rng):
+    """loss_func is the mean of (y_pred - y_true) ** 2 / 2, a 0-d tensor"""
+    w = torch.randn(2, 1, generator=rng, device=device, requires_grad=True)
+    b = torch.zeros(1, 1, device=device, requires_grad=True)
+    y_pred = torch.randn(6, 1, generator=rng, device=device)
+    y_true = torch.randn(6, 1, generator=rng, device=device)
+    return {"loss": model_holding(m, w, b).loss_func(y_pred, y_true)}
+
+
+@check("LinearRegression", points=0.5, hints=[Hint(
+    "parameters() must return the model's own tensors, [self.w, self.b], not copies "
+    "(no .detach(), .clone() or new tensors): sgd_step updates what it returns",
+    when=lambda got: got.get("parameters() is [w, b], the model's own tensors") is False),
+    Hint("the class needs a parameters() method returning [self.w, self.b] (the notes' class "
+         "has none: its train_step reads model.w and model.b)",
+         when=raised_with("AttributeError", "parameters"))])
+def parameters(m, device, rng):
+    """parameters() returns [w, b], the very tensors the model holds"""
+    w = torch.randn(2, 1, generator=rng, device=device, requires_grad=True)
+    b = torch.zeros(1, 1, device=device, requires_grad=True)
+    model = model_holding(m, w, b)
+    params = list(model.parameters())
+    return {"parameters() is [w, b], the model's own tensors":
+            len(params) == 2 and params[0] is model.w and params[1] is model.b}
+
+
+# --- sgd_step --------------------------------------------------------------------------------
+
+def sgd_problem(device, rng, dtype=torch.float32):
+    """Leaves w [3, 1] and b [1, 1] and a batch (x, y) to take gradients on."""
+    w = torch.randn(3, 1, generator=rng, device=device, dtype=dtype).requires_grad_(True)
+    b = torch.randn(1, 1, generator=rng, device=device, dtype=dtype).requires_grad_(True)
+    x = torch.randn(8, 3, generator=rng, device=device, dtype=dtype)
+    y = torch.randn(8, 1, generator=rng, device=device, dtype=dtype)
+    return [w, b], x, y
+
+
+def backward_on(params, x, y):
+    """Fresh gradients for params: the old ones are dropped first."""
+    w, b = params[0], params[-1]
+    for p in params:
+        p.grad = None
+    torch.mean((x @ w + b - y) ** 2).backward()
+
+
+@check("sgd_step", points=1, hints=[
+    Hint("the parameters moved up the gradient: subtract it, p -= lr * p.grad",
+         patch={"sgd_step": sgd_step_ascending}),
+    Hint("the caller's w and b did not move: `params[i] = ...` or `p = p - ...` only rebinds a "
+         "name. Update the tensors themselves, p -= lr * p.grad inside torch.no_grad()",
+         patch={"sgd_step": sgd_step_rebinding_names}),
+    Hint("after sgd_step the parameters no longer require grad, so the next backward() fails: "
+         "leave requires_grad alone and update inside torch.no_grad()",
+         when=raised_with("RuntimeError", "does not require grad")), NO_SGD_STEP])
+def matches_torch_sgd(m, device, rng):
+    """values match torch.optim.SGD over 5 steps with lr 0.1
+
+    The check clears the gradients itself before each backward: this check is about the
+    update alone (clears_gradients is about clearing)."""
+    (w, b), x, y = sgd_problem(device, rng)
+    steps = {}
+    for step in range(1, 6):
+        backward_on([w, b], x, y)
+        with torch.no_grad():
+            m.sgd_step([w, b], 0.1)
+        steps[f"after step {step}"] = {"w": w.detach().clone(), "b": b.detach().clone()}
+    return steps
+
+
+@check("sgd_step", points=1, hints=[
+    Hint("sgd_step replaced the parameters instead of updating them in place: "
+         "`p.data = p.data - lr * p.grad` gives p new storage, and `params[i] = ...` or "
+         "`p = p - ...` leaves the caller's tensor as it was. Write `p -= lr * p.grad` (or "
+         "p.sub_(lr * p.grad)) inside torch.no_grad()",
+         when=lambda got: isinstance(got, dict) and False in got.values()), NO_SGD_STEP])
+def updates_in_place(m, device, rng):
+    """updates in place: the same tensor objects, in the same storage"""
+    params, x, y = sgd_problem(device, rng)
+    backward_on(params, x, y)
+    given = list(params)
+    storage = [p.data_ptr() for p in params]
+    with torch.no_grad():
+        m.sgd_step(params, 0.1)
+    return {"the list still holds the caller's tensors":
+            all(p is q for p, q in zip(params, given, strict=True)),
+            "w keeps its storage": given[0].data_ptr() == storage[0],
+            "b keeps its storage": given[1].data_ptr() == storage[1]}
+
+
+@check("sgd_step", points=1, hints=[
+    Hint("an in-place update of a leaf that requires grad must not be recorded by autograd: "
+         "do it inside `with torch.no_grad():`",
+         when=raised_with("RuntimeError", "leaf Variable", "in-place")), NO_SGD_STEP])
+def records_no_history(m, device, rng):
+    """records no autograd history: w and b stay leaves without grad_fn"""
+    params, x, y = sgd_problem(device, rng)
+    backward_on(params, x, y)
+    m.sgd_step(params, 0.1)
+    return {f"{name} {what}": value
+            for name, p in (("w", params[0]), ("b", params[1]))
+            for what, value in (("is a leaf", p.is_leaf), ("has no grad_fn", p.grad_fn is None))}
+
+
+@check("sgd_step", points=0.5, hints=[
+    Hint("sgd_step switched requires_grad off: the next forward would record nothing and "
+         "backward() would fail. Leave requires_grad alone and update inside torch.no_grad()",
+         when=lambda got: isinstance(got, dict) and False in got.values()), NO_SGD_STEP])
+def keeps_requires_grad(m, device, rng):
+    """w and b keep requires_grad=True"""
+    params, x, y = sgd_problem(device, rng)
+    w, b = params
+    backward_on(params, x, y)
+    with torch.no_grad():
+        m.sgd_step(params, 0.1)
+    return {"w requires grad": w.requires_grad, "b requires grad": b.requires_grad}
+
+
+@check("sgd_step", points=1, hints=[
+    Hint("the gradients are still there after the step, and the next backward() would add to "
+         "them: clear each one after its update, p.grad.zero_() or p.grad = None",
+         patch={"sgd_step": sgd_step_keeping_grads}), NO_SGD_STEP])
+def clears_gradients(m, device, rng):
+    """clears the gradients (zeroed or None)"""
+    params, x, y = sgd_problem(device, rng)
+    backward_on(params, x, y)
+    with torch.no_grad():
+        m.sgd_step(params, 0.1)
+    return {"w.grad cleared": cleared(params[0].grad), "b.grad cleared": cleared(params[1].grad)}
+
+
+# --- train_step ------------------------------------------------------------------------------
+
+def train_step_problem(device, rng, n_features=3, n=16):
+    w = torch.randn(n_features, 1, generator=rng, device=device)
+    b = torch.randn(1, 1, generator=rng, device=device)
+    x = torch.randn(n, n_features, generator=rng, device=device)
+    y = torch.randn(n, 1, generator=rng, device=device)
+    return CheckModel(w, b), x, y
+
+
+OWN_LOSS = Hint(
+    "train_step must compute the loss with model.loss_func (and the prediction with "
+    "model.forward): the checks train a model of their own whose loss is the plain mean "
+    "squared error, not LinearRegression's",
+    patch={"train_step": train_step_own_loss})
+
+
+@check("train_step", points=0.5, hints=[
+    Hint("return the loss as a Python number: loss.item(), not the tensor",
+         when=lambda got: isinstance(got, dict)
+         and got.get("type of the returned loss") == "Tensor"),
+    TRAIN_STEP_SIGNATURE])
+def returns_float(m, device, rng):
+    """returns a Python float"""
+    model, x, y = train_step_problem(device, rng)
+    with swapped(m, sgd_step=rebinding_sgd_step):
+        loss = m.train_step(model, x, y, 0.1)
+    return {"type of the returned loss": "float" if isinstance(loss, float)
+            else type(loss).__name__}
+
+
+@check("train_step", points=1, hints=[
+    Hint("this is the loss after the update: return the loss that the step was computed from",
+         patch={"train_step": train_step_loss_after}), OWN_LOSS, TRAIN_STEP_SIGNATURE])
+def returns_loss_before_step(m, device, rng):
+    """returns the loss of the model before its update"""
+    model, x, y = train_step_problem(device, rng)
+    with swapped(m, sgd_step=rebinding_sgd_step):
+        loss = m.train_step(model, x, y, 0.1)
+    return {"returned loss": capture(float, loss)}
+
+
+@check("train_step", points=1, hints=[
+    Hint("the parameters moved as with lr = 0.001, the notes' fixed value: use the lr "
+         "argument", patch={"train_step": train_step_notes_lr}),
+    OWN_LOSS, TRAIN_STEP_SIGNATURE])
+def one_sgd_step(m, device, rng):
+    """takes exactly one SGD step with lr on the model's loss"""
+    model, x, y = train_step_problem(device, rng)
+    with swapped(m, sgd_step=rebinding_sgd_step):
+        m.train_step(model, x, y, 0.1)
+    return {"w after train_step": model.w, "b after train_step": model.b}
+
+
+@check("train_step", points=0.5, hints=[
+    Hint("gradients are left over after train_step: the next call's backward() would add to "
+         "them. Clear them after the update (sgd_step does)",
+         when=lambda got: isinstance(got, dict) and False in got.values()),
+    TRAIN_STEP_SIGNATURE])
+def clears_gradients_after_step(m, device, rng):
+    """leaves the gradients cleared"""
+    model, x, y = train_step_problem(device, rng)
+    with swapped(m, sgd_step=rebinding_sgd_step):
+        m.train_step(model, x, y, 0.1)
+    return {"w.grad cleared": cleared(model.w.grad), "b.grad cleared": cleared(model.b.grad)}
+
+
+# --- train_model -----------------------------------------------------------------------------
+
+def train(m, device, rng, n, epochs, batch_size, lr):
+    """Run the student's train_model on the notes' data with the check's model and stand-ins;
+    returns what a judge needs, and what data_iter was asked for."""
+    X, Y = notes_data(n, device, rng)
+    model = CheckModel(torch.randn(2, 1, generator=rng, device=device),
+                       torch.zeros(1, 1, device=device))
+    data = (X.clone(), Y.clone())
+    stand_ins, batches = training_stand_ins(m)
+    with swapped(m, **stand_ins):
+        losses = m.train_model(model, X, Y, epochs, batch_size, lr, generator=rng)
+    return model, data, losses, batches.calls
+
+
+def ls_fit(X, Y):
+    """The least-squares fit (w, b) of Y ≈ X @ w + b, in float64 on the CPU."""
+    A = torch.cat([X.double(), torch.ones(len(X), 1, dtype=torch.float64)], dim=1)
+    solution = torch.linalg.lstsq(A, Y.double()).solution
+    return solution[:-1], solution[-1:]
+
+
+def fmt(t):
+    return "[" + ", ".join(f"{v:.3f}" for v in t.reshape(-1).tolist()) + "]"
+
+
+def judge_recovery(got, expected):
+    """w and b within LS_TOLERANCE of the least-squares fit of the check's data (the data is
+    taken from the reference's observation: same seed, same data)."""
+    if not isinstance(got, dict) or not {"w", "b"} <= got.keys():
+        mismatch = compare(got, expected)
+        return mismatch.text() if mismatch else "unexpected result"
+    w_ls, b_ls = ls_fit(expected["features"].values, expected["labels"].values)
+    w, b = got["w"].values.double(), got["b"].values.double()
+    if w.shape != w_ls.shape or b.shape != b_ls.shape:
+        return f"model.w and model.b changed shape: {list(w.shape)} and {list(b.shape)}"
+    error = max((w - w_ls).abs().max().item(), (b - b_ls).abs().max().item())
+    if error <= LS_TOLERANCE:  # False for NaN too
+        return None
+    return (f"after training, w = {fmt(w)} and b = {fmt(b)}; the least-squares fit of this "
+            f"data is w = {fmt(w_ls)}, b = {fmt(b_ls)}: off by up to {error:.3g} (allowed "
+            f"{LS_TOLERANCE}). Per-epoch losses returned: {fmt_losses(got.get('losses'))}")
+
+
+def fmt_losses(losses, shown=6):
+    if not isinstance(losses, list):
+        return repr(losses)
+    text = [f"{v:.4g}" if isinstance(v, float) else "?" for v in losses[:shown]]
+    return ", ".join(text) + (f", … ({len(losses)} in all)" if len(losses) > shown else "")
+
+
+def judge_decreasing(got, expected):
+    losses = got.get("losses") if isinstance(got, dict) else None
+    if not isinstance(losses, list) or not losses or not all(
+            isinstance(v, float) for v in losses):
+        mismatch = compare(got, expected)
+        return mismatch.text() if mismatch else "unexpected result"
+    if len(losses) >= 2 and losses[-1] < losses[0]:
+        return None
+    return (f"the per-epoch losses did not go down: {fmt_losses(losses)} (the last epoch's "
+            "mean should be below the first's)")
+
+
+@check("train_model", points=0.5, hints=[
+    Hint("each entry must be a Python float: convert each epoch's mean with float(...) (a "
+         "0-d tensor is not one)",
+         when=lambda got: isinstance(got, dict)
+         and got.get("every entry a Python float") is False), TRAIN_MODEL_SIGNATURE])
+def one_float_per_epoch(m, device, rng):
+    """returns a list with one Python float per epoch
+
+    A train_step that returns 0-d tensors (train_step/returns_float's business) may leave
+    tensors in the list: those count as floats here."""
+    model, x, y = train_step_problem(device, rng, n_features=2, n=4)
+    _, _, losses, _ = train(m, device, rng, n=60, epochs=3, batch_size=20, lr=0.01)
+    with swapped(m, sgd_step=rebinding_sgd_step):
+        step_result = capture(m.train_step, model, x, y, 0.0)
+    tensors_allowed = isinstance(step_result, torch.Tensor)
+    return {"type of the result": type(losses).__name__,
+            "entries": len(losses) if hasattr(losses, "__len__") else None,
+            "every entry a Python float": all(
+                isinstance(v, float) or (tensors_allowed and isinstance(v, torch.Tensor)
+                                         and v.numel() == 1)
+                for v in losses)}
+
+
+@check("train_model", points=1, rtol=1e-5, atol=1e-6, hints=[
+    Hint("these are the losses of each epoch's last batch: return the mean of all the "
+         "epoch's batch losses", patch={"train_model": train_model_last_loss}),
+    Hint("these are sums of the batch losses: divide by the number of batches",
+         patch={"train_model": train_model_sum}), TRAINS_WITH_YOUR_TRAIN_STEP,
+    TRAIN_MODEL_SIGNATURE])
+def epoch_means(m, device, rng):
+    """each entry is the mean of that epoch's batch losses
+
+    With lr = 0 and batches of equal size, every epoch's mean is the loss of the whole data
+    set, whatever the order."""
+    _, _, losses, _ = train(m, device, rng, n=60, epochs=3, batch_size=20, lr=0.0)
+    return {"per-epoch losses": [capture(float, v) for v in losses]}
+
+
+@check("train_model", points=0.5, hints=[
+    Hint("train_model must take each epoch's batches from data_iter(features, labels, "
+         "batch_size, generator=generator), one call per epoch, passing its batch_size and "
+         "generator on (so that equal seeds give equal runs)",
+         when=lambda got: isinstance(got, dict)), TRAIN_MODEL_SIGNATURE])
+def uses_data_iter(m, device, rng):
+    """gets each epoch's batches from data_iter with its batch_size and generator"""
+    _, _, _, calls = train(m, device, rng, n=60, epochs=3, batch_size=20, lr=0.01)
+    return {"data_iter calls": len(calls),
+            "batch sizes asked for": sorted({size for size, _ in calls}),
+            "generator passed on": all(generator is rng for _, generator in calls)}
+
+
+@check("train_model", points=0.5, judge=judge_decreasing,
+       hints=[TRAINS_WITH_YOUR_TRAIN_STEP, TRAIN_MODEL_SIGNATURE])
+def losses_decrease(m, device, rng):
+    """the per-epoch losses go down (notes' data, 5 epochs)"""
+    _, _, losses, _ = train(m, device, rng, n=400, epochs=5, batch_size=40, lr=0.01)
+    return {"losses": [capture(float, v) for v in losses]}
+
+
+@check("train_model", points=2, judge=judge_recovery, time_limit=20,
+       hints=[TRAINS_WITH_YOUR_TRAIN_STEP, TRAIN_MODEL_SIGNATURE])
+def recovers_w_and_b(m, device, rng):
+    """recovers w and b: within 0.15 of the least-squares fit of the notes' data
+
+    n = 400, 40 epochs, batch_size 40, lr 0.01."""
+    model, (X, Y), losses, _ = train(m, device, rng, n=400, epochs=40, batch_size=40, lr=0.01)
+    return {"w": model.w, "b": model.b, "features": X, "labels": Y,
+            "losses": [capture(float, v) for v in losses]}
