@@ -1,0 +1,176 @@
+"""Assignment 06 end to end: the reference, a correct submission unlike it, the course notes'
+code and realistic one-bug submissions, each graded in real child processes; and the
+statistical judges of make_rings, which must never fail a correct solution."""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+
+import pytest
+import torch
+
+from conftest import SOLUTIONS, SUBMISSIONS, assert_loses_exactly, by_id, failing
+from grader.observations import Observed, RunKey, TensorValue
+from grader.results import CheckResult
+
+NAME = "06_dnn_classifier"
+SUBMISSIONS_06 = SUBMISSIONS / NAME
+SOLUTION_06 = SOLUTIONS / NAME / "dnn_classifier.py"
+TRAINING_CHECKS = {"train_classifier/reaches_accuracy", "train_classifier/trains_in_place",
+                   "train_classifier/returns_per_epoch_losses",
+                   "train_classifier/losses_decrease"}
+HIDDEN_TRAINING_CHECKS = {"train_classifier/reaches_accuracy_other_model",
+                          "train_classifier/reproducible_with_a_generator",
+                          "train_classifier/leaves_X_and_Y_unchanged",
+                          "train_classifier/per_epoch_losses_other_epochs"}
+
+BUGS = {
+    # file: (checks it must lose on the CPU, public checks only; a phrase of their messages)
+    "bug_half_circle": ({"make_rings/angle_distribution"}, "half the circle"),
+    "bug_radius_std_2": ({"make_rings/radius_distribution"}, "standard deviation"),
+    "bug_swapped_radii": ({"make_rings/radius_distribution"}, "the radii are swapped"),
+    "bug_ignores_generator": ({"make_rings/reproducible", "make_rings/uses_the_generator"},
+                              "generator=generator"),
+    "bug_labels_1d": ({"make_rings/shapes_and_dtypes"}, "shape [n, 1]"),
+    "bug_labels_int64": ({"make_rings/shapes_and_dtypes"}, "must be float32"),
+    "bug_logits": ({"build_classifier/probabilities"}, "end the model with a sigmoid"),
+    "bug_too_many_parameters": ({"build_classifier/parameter_bound"},
+                                "17,025 parameters; at most 10,000"),
+    # Without zero_grad the loss rises as often as it falls: over the 30 epochs of
+    # losses_decrease it ends above where it began at that check's seed (at about 40 % of seeds
+    # it would end a little below, and that check would pass).
+    "bug_no_zero_grad": ({"train_classifier/reaches_accuracy", "train_classifier/losses_decrease"},
+                         "optimizer.zero_grad()"),
+    "bug_trains_a_copy": ({"train_classifier/reaches_accuracy",
+                           "train_classifier/trains_in_place"}, "copy.deepcopy"),
+    "bug_per_batch_losses": ({"train_classifier/returns_per_epoch_losses"},
+                             "one loss per epoch, not one per batch"),
+    "bug_too_few_epochs": ({"train_classifier/reaches_accuracy"}, "more default epochs"),
+}
+
+HIDDEN_BUGS = {
+    # file: (checks it must lose with the hidden checks included; a phrase)
+    "bug_no_hidden_nonlinearity": ({"build_classifier/learns_the_rings"}, "nonlinearity"),
+    "bug_logits": ({"build_classifier/probabilities", "build_classifier/learns_the_rings"},
+                   "between 0 and 1"),
+}
+
+
+@pytest.fixture
+def grade(grade_for):
+    return grade_for(NAME)
+
+
+@pytest.mark.parametrize("bug", sorted(BUGS))
+def test_each_bug_loses_exactly_its_checks_with_a_message_naming_it(grade, bug):
+    expected_failures, phrase = BUGS[bug]
+    assert_loses_exactly(grade(SUBMISSIONS_06 / f"{bug}.py"), expected_failures, phrase)
+
+
+@pytest.mark.parametrize("bug", sorted(HIDDEN_BUGS))
+def test_bugs_that_hidden_checks_catch(grade, bug):
+    expected_failures, phrase = HIDDEN_BUGS[bug]
+    assert_loses_exactly(grade(SUBMISSIONS_06 / f"{bug}.py", include_hidden=True),
+                         expected_failures, phrase)
+
+
+def test_a_correct_submission_unlike_the_reference_scores_full_marks(grade):
+    """Another draw order, tanh units and full-batch training: the checks test properties,
+    not the reference's numbers."""
+    result = grade(SUBMISSIONS_06 / "correct_alternative.py", include_hidden=True)
+    assert failing(result) == set(), [(c.id, c.message) for c in result.checks
+                                      if c.status != "passed"]
+    assert result.score == result.max_score
+
+
+def test_the_notes_code_loses_the_training_checks_and_is_told_why(grade):
+    """The notes' data and model follow the contract; their training loop calls
+    model.loss_func, which the grader's models do not have."""
+    result = grade(SUBMISSIONS_06 / "notes_style.py", include_hidden=True)
+    # The notes' DNNModel (randn weights, 4 units first) learns the rings in at least one of
+    # the hidden check's five trainings at its seed; at about 1 seed in 60 it would not.
+    assert_loses_exactly(result, TRAINING_CHECKS | HIDDEN_TRAINING_CHECKS,
+                         "use a loss function such as nn.BCELoss()")
+    check = by_id(result, "train_classifier/reaches_accuracy")
+    assert isinstance(check, CheckResult)
+    assert "'Sequential' object has no attribute 'loss_func'" in check.message
+    assert "notes_style.py, line" in check.message  # the student's own line that raised
+
+
+def _outcome(references, load, check_id, hidden=False):
+    report = references.get(load(NAME), include_hidden=hidden)
+    outcome = report.outcomes[RunKey(check_id, "cpu")]
+    assert isinstance(outcome, Observed)
+    return outcome.value
+
+
+def _accuracy(value):
+    probabilities = value["probabilities on the test rings"].values
+    return ((probabilities > 0.5).float() == value["test labels"].values).float().mean().item()
+
+
+def test_the_reference_trains_well_within_the_limits(references, load):
+    for check_id, hidden in (("train_classifier/reaches_accuracy", False),
+                             ("train_classifier/reaches_accuracy_other_model", True)):
+        value = _outcome(references, load, check_id, hidden)
+        assert 0.91 <= _accuracy(value) <= 0.95  # Bayes accuracy of the rings: about 0.933
+        assert value["CPU seconds"] < 5
+        assert len(value["losses"]) == 100 and value["losses"][-1] < value["losses"][0]
+
+
+def _solution():
+    spec = importlib.util.spec_from_file_location("dnn_classifier_reference", SOLUTION_06)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("check_id", ["make_rings/radius_distribution",
+                                      "make_rings/angle_distribution"])
+def test_the_statistical_judges_accept_correct_rings_for_every_seed(load, check_id):
+    """Six standard errors: 300 seeds of the reference never come near the tolerance."""
+    spec = load(NAME).check(check_id)
+    make_rings = _solution().make_rings
+    expected = {"n_positive": 2000, "X": TensorValue(torch.zeros(5000, 2), "cpu")}
+    for seed in range(300):
+        X, _ = make_rings(2000, 3000, generator=torch.Generator().manual_seed(seed))
+        got = {"n_positive": 2000, "X": TensorValue(X, "cpu")}
+        assert spec.judge(got, expected) is None, seed
+
+
+def test_the_checks_own_rings_follow_the_contract(load):
+    """The train_classifier checks draw rings with their own helper; the make_rings judges
+    accept them too."""
+    assignment = load(NAME)
+    helper = assignment.check("train_classifier/reaches_accuracy").scenario.__globals__[
+        "ring_data"]
+    X, Y = helper(2000, 3000, torch.Generator().manual_seed(5), "cpu")
+    got = {"n_positive": 2000, "X": TensorValue(X, "cpu")}
+    for check_id in ("make_rings/radius_distribution", "make_rings/angle_distribution"):
+        assert assignment.check(check_id).judge(got, got) is None
+    assert Y.reshape(-1).tolist() == [1.0] * 2000 + [0.0] * 3000
+
+
+def test_training_beyond_the_cpu_limit_fails_with_the_time_it_took(load):
+    spec = load(NAME).check("train_classifier/reaches_accuracy")
+    labels = torch.cat([torch.ones(10, 1), torch.zeros(10, 1)])
+    expected = {"probabilities on the test rings": TensorValue(labels, "cpu"),
+                "test labels": TensorValue(labels, "cpu")}
+    good = {**expected, "the model's parameters changed": True, "losses": [0.7, 0.2]}
+    assert spec.judge({**good, "CPU seconds": 59.0}, expected) is None
+    message = spec.judge({**good, "CPU seconds": 75.0}, expected)
+    assert message is not None and "75 s of CPU time" in message and "60 s" in message
+
+
+def test_the_accuracy_judge_uses_the_references_labels(load):
+    """A submission cannot pass by changing the labels it reports."""
+    spec = load(NAME).check("train_classifier/reaches_accuracy")
+    labels = torch.cat([torch.ones(10, 1), torch.zeros(10, 1)])
+    expected = {"test labels": TensorValue(labels, "cpu")}
+    wrong = TensorValue(1 - labels, "cpu")
+    got = {"probabilities on the test rings": wrong, "test labels": wrong,
+           "the model's parameters changed": True, "CPU seconds": 1.0, "losses": [0.7, 0.2]}
+    message = spec.judge(got, expected)
+    assert message is not None and "accuracy 0.000" in message
+    assert not math.isnan(float(message.split("accuracy ")[1].split()[0]))
