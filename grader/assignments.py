@@ -10,15 +10,17 @@ Layout of one assignment (the solution lives apart, in ``solutions/NN_name/<modu
         checks/hidden.py    hidden checks (only at grading time; never released)
 
 Check files are loaded the same way here and in the child: their source is executed as a
-fresh module, so the child can receive them over its private channel and never needs to
-read the course's files.
+fresh module (``hidden.py`` may import helpers ``from public``), so the child can receive
+them over its private channel and never needs to read the course's files.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import sys
 import tomllib
 import types
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -74,23 +76,41 @@ class Assignment:
         return tuple(s for s in self.sources if include_hidden or s.kind == "public")
 
 
-def load_check_source(source: CheckSource, assignment: str) -> list[CheckSpec]:
-    """Execute one checks file and collect its checks in the order they are defined."""
-    module = types.ModuleType(f"grade_checks_{assignment}_{source.kind}")
-    module.__file__ = source.filename
-    try:
-        code = compile(source.source, source.filename, "exec")
-        with collecting() as specs:
-            exec(code, module.__dict__)
-    except Exception as exc:
-        raise AssignmentError(f"{source.filename}: cannot load checks: "
-                              f"{type(exc).__name__}: {exc}") from None
-    out = []
-    for spec in specs:
-        if source.kind == "public" and spec.hidden:
-            raise AssignmentError(f"{source.filename}: check {spec.id} is hidden; hidden checks "
-                                  "belong in checks/hidden.py so that a release leaves them out")
-        out.append(dataclasses.replace(spec, hidden=source.kind == "hidden"))
+def load_check_sources(sources: Sequence[CheckSource], assignment: str) -> list[CheckSpec]:
+    """Execute the checks files in order and collect their checks as they are declared.
+
+    While a file runs, the files before it are importable by their kind: ``hidden.py`` says
+    ``from public import away_from_zero, NotesReLU`` to use public.py's helpers and known
+    wrong answers instead of copying them, and a release that leaves ``hidden.py`` out loses
+    nothing that ``public.py`` needs.
+    """
+    loaded: dict[str, types.ModuleType] = {}
+    out: list[CheckSpec] = []
+    for source in sources:
+        module = types.ModuleType(f"grade_checks_{assignment}_{source.kind}")
+        module.__file__ = source.filename
+        shadowed = {name: sys.modules.get(name) for name in loaded}
+        sys.modules.update(loaded)
+        try:
+            code = compile(source.source, source.filename, "exec")
+            with collecting() as specs:
+                exec(code, module.__dict__)
+        except Exception as exc:
+            raise AssignmentError(f"{source.filename}: cannot load checks: "
+                                  f"{type(exc).__name__}: {exc}") from None
+        finally:
+            for name, previous in shadowed.items():
+                if previous is None:
+                    sys.modules.pop(name, None)
+                else:
+                    sys.modules[name] = previous
+        for spec in specs:
+            if source.kind == "public" and spec.hidden:
+                raise AssignmentError(
+                    f"{source.filename}: check {spec.id} is hidden; hidden checks belong in "
+                    "checks/hidden.py so that a release leaves them out")
+            out.append(dataclasses.replace(spec, hidden=source.kind == "hidden"))
+        loaded[source.kind] = module
     return out
 
 
@@ -123,9 +143,7 @@ def load_assignment(root: Path, solutions_dir: Path | None = None) -> Assignment
             sources.append(CheckSource(kind, str(path), path.read_text(encoding="utf-8")))
     if not sources:
         raise AssignmentError(f"{root}: no checks (expected checks/public.py)")
-    checks: list[CheckSpec] = []
-    for src in sources:
-        checks.extend(load_check_source(src, root.name))
+    checks = load_check_sources(sources, root.name)
     seen: set[str] = set()
     for c in checks:
         if c.exercise not in exercises:

@@ -143,7 +143,7 @@ def main(job_fd: int, out_fd: int) -> None:
     import torch.nn.functional
 
     from grader import wire
-    from grader.assignments import CheckSource, load_check_source
+    from grader.assignments import CheckSource, load_check_sources
     from grader.errors import CheckTimeout
     from grader.observations import Raised
 
@@ -152,10 +152,8 @@ def main(job_fd: int, out_fd: int) -> None:
     cuda = bool(job.get("allow_cuda", True)) and torch.cuda.is_available()
     send({"kind": "hello", "cuda": torch.cuda.get_device_name(0) if cuda else None})
 
-    specs = {}
-    for src in job["sources"]:
-        for spec in load_check_source(CheckSource(**src), job["assignment"]):
-            specs[spec.id] = spec
+    sources = [CheckSource(**src) for src in job["sources"]]
+    specs = {spec.id: spec for spec in load_check_sources(sources, job["assignment"])}
 
     def on_alarm(signum: int, frame: Any) -> None:
         raise CheckTimeout()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ def make(tmp_path: Path, public: str, hidden: str = "", toml: str = TOML) -> Pat
     return root
 
 
-def test_checks_are_collected_in_declaration_order_even_when_python_names_repeat(tmp_path):
+def test_checks_are_collected_as_declared_and_hidden_ones_import_public_helpers(tmp_path):
     root = make(tmp_path, """
 @check("g", points=2, name="second")
 def scenario(m, device, rng):
@@ -32,13 +33,20 @@ def scenario(m, device, rng):
 @check("f", name="first")
 def scenario(m, device, rng):
     return 2
+
+def helper():
+    return 3
 """, hidden="""
+from public import helper
+
 @check("f", points=0.5)
 def edge(m, device, rng):
-    return 3
+    return helper()
 """)
     assignment = load_assignment(root)
     assert [c.id for c in assignment.checks] == ["g/second", "f/first", "f/edge"]
+    assert assignment.checks[2].scenario(None, "cpu", None) == 3
+    assert "public" not in sys.modules
     assert [c.hidden for c in assignment.checks] == [False, False, True]
     assert [c.points for c in assignment.checks] == [2.0, 1.0, 0.5]
 

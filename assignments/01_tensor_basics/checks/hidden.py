@@ -1,131 +1,47 @@
 """Hidden checks of 01_tensor_basics: run only at grading time, never released.
 
-They repeat the public checks' properties on other seeds, shapes, dtypes and edge cases
-(3-D and 1-D tensors, ranges whose end lies past the middle of a step, one-element ranges,
-inf and nan inputs, a single sample, generator=None, non-contiguous arrays, empty tensors).
-Every scenario builds all of its random inputs before it calls the student's code. This file
-is executed on its own: the helpers it shares with public.py are copied here, and the same
-design notes apply (see public.py's docstring).
+They repeat the public checks' properties on other seeds, shapes, dtypes and edge cases (3-D
+and 1-D tensors, ranges whose end lies past the middle of a step, one-element ranges, inf and
+nan inputs, a single sample, generator=None, non-contiguous arrays, empty tensors). Every
+scenario builds all of its random inputs before it calls the student's code. Helpers and known
+wrong answers are imported from public.py (``from public import``), whose docstring's design
+notes apply here too.
 """
 
-import numpy as np
 import torch
 
 from grader import Hint, capture, check
 from grader.observations import Raised
+from public import (  # public.py's helpers, importable while this file loads
+    ALWAYS_CAT,
+    DTYPE_DEVICE,
+    NOISE_FIRST,
+    ONE_SOURCE,
+    cast_to_float,
+    join_always_cat,
+    join_wrapping_dim,
+    memory_facts,
+    ndarray_facts,
+    noisy_noise_first,
+    numpy_copy,
+    numpy_shared,
+    ones_and_zeros_default_dtype,
+    ones_zeros,
+    raised_other_than,
+    range_end_excluded,
+    range_float32_count,
+    range_rounded_count,
+    ranges,
+    seed_from,
+    to_python_float,
+    typed,
+)
 
 # --- known wrong answers (hints) -------------------------------------------------------------
 
 
-def join_always_cat(tensors, dim, new_axis=False):
-    return torch.cat(tensors, dim)
-
-
-def join_wrapping_dim(tensors, dim, new_axis=False):
-    ndim = tensors[0].dim() + (1 if new_axis else 0)
-    op = torch.stack if new_axis else torch.cat
-    return op(tensors, dim % ndim)
-
-
-def range_end_excluded(start, end, step=1.0):
-    return torch.arange(start, end, step, dtype=torch.float32)
-
-
-def range_rounded_count(start, end, step=1.0):
-    n = round((end - start) / step) + 1
-    return torch.tensor([start + i * step for i in range(n)], dtype=torch.float32)
-
-
-def range_float32_count(start, end, step=1.0):
-    n = int(torch.div(torch.tensor(end) - start, step, rounding_mode="floor")) + 1
-    return torch.tensor([start + i * step for i in range(n)], dtype=torch.float32)
-
-
-def ones_and_zeros_default_dtype(x):
-    return torch.ones(x.shape, device=x.device), torch.zeros(x.shape, device=x.device)
-
-
 def ones_and_zeros_arithmetic(x):
     return x * 0 + 1, x * 0
-
-
-def noisy_noise_first(n, w, b, noise_std, generator=None):
-    noise = torch.normal(0.0, noise_std, size=[n, 1], generator=generator, dtype=w.dtype,
-                         device=w.device)
-    X = 10 * torch.rand([n, w.shape[0]], generator=generator, dtype=w.dtype, device=w.device) - 5
-    return X, X @ w + b + noise
-
-
-def numpy_copy(t):
-    return np.array(t)
-
-
-def numpy_shared(t):
-    return t.numpy()
-
-
-def to_python_float(t):
-    return float(t) if t.dim() == 0 else t.tolist()
-
-
-def cast_to_float(x, other):
-    return x.float()
-
-
-# --- helpers ---------------------------------------------------------------------------------
-
-def raised_other_than(observation, type_name):
-    return any(isinstance(v, Raised) and not v.is_a(type_name) for v in observation.values())
-
-
-def type_name(value):
-    """'float', 'int', 'bool', or for lists the nesting: 'list[list[float]]'."""
-    if isinstance(value, list | tuple):
-        inner = sorted({type_name(v) for v in value})
-        return f"{type(value).__name__}[{', '.join(inner)}]"
-    return type(value).__name__
-
-
-def typed(fn, t):
-    value = fn(t)
-    return {"value": value, "type": type_name(value)}
-
-
-def seed_from(rng, device):
-    return int(torch.randint(0, 2**31 - 1, (1,), generator=rng, device=device).item())
-
-
-def ndarray_facts(arr):
-    return {"type": f"{type(arr).__module__}.{type(arr).__name__}", "dtype": str(arr.dtype),
-            "shape": list(arr.shape), "values": arr.tolist()}
-
-
-def memory_facts(fn, t):
-    arr = fn(t)
-    shares = bool(np.shares_memory(arr, t.numpy()))
-    t.add_(1)
-    return {"shares memory with t": shares,
-            "an in-place change of t shows in the array": bool(np.array_equal(arr, t.numpy()))}
-
-
-def ranges(m, cases):
-    return {f"inclusive_range{args}": capture(m.inclusive_range, *args) for args in cases}
-
-
-def ones_zeros(m, x):
-    ones, zeros = m.ones_and_zeros_like(x)
-    return {"ones": ones, "zeros": zeros}
-
-
-ALWAYS_CAT = ("new_axis=True must stack along a NEW axis, like torch.stack (the result has one "
-              "more dimension); torch.cat joins along an existing one")
-ONE_SOURCE = ("draw every random number from `generator`: torch.rand(..., generator=generator) "
-              "and torch.normal(..., generator=generator); a draw without it comes from torch's "
-              "global random state")
-DTYPE_DEVICE = ("draw X and the noise with w's dtype and on w's device (dtype=w.dtype, "
-                "device=w.device in torch.rand and torch.normal): X @ w needs both to match")
-NOISE_FIRST = ("the noise was drawn before X: draw X = 10 * torch.rand([n, k]) - 5 first, then "
-               "the noise with torch.normal")
 
 
 # --- join ------------------------------------------------------------------------------------

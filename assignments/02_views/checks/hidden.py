@@ -1,10 +1,10 @@
 """Hidden checks of 02_views: run only at grading time, never released.
 
-They repeat the public checks' properties on other layouts: permuted 3-D tensors, slices
-with steps in the last dimension (which view can still flatten), expanded 3-D and 0-d
-tensors, other dtypes, empty and single-element tensors, and shapes that no tensor of that
-size can take. Every scenario builds all of its inputs before it calls the student's code.
-This file is executed on its own: the helpers it shares with public.py are copied here.
+They repeat the public checks' properties on other layouts: permuted 3-D tensors, slices with
+steps in the last dimension (which view can still flatten), expanded 3-D and 0-d tensors, other
+dtypes, empty and single-element tensors, and shapes that no tensor of that size can take.
+Every scenario builds all of its inputs before it calls the student's code. Helpers and known
+wrong answers are imported from public.py (``from public import``).
 """
 
 import math
@@ -12,7 +12,19 @@ import math
 import torch
 
 from grader import Hint, capture, check
-from grader.observations import Raised
+from public import (  # public.py's helpers, importable while this file loads
+    COPIED_NON_CONTIGUOUS,
+    COPY_NOT_CONTIGUOUS,
+    LAYOUT_HINTS,
+    NO_TRANSPOSE,
+    NON_CONTIGUOUS_HINTS,
+    VIEW_RAISED,
+    _as_copy,
+    _as_view,
+    _can_view_cases,
+    _layouts,
+    _view_raised,
+)
 
 # --- known wrong answers (hints) -------------------------------------------------------------
 
@@ -33,39 +45,7 @@ def can_view_by_product(x, shape):
     return x.numel() == math.prod(shape)
 
 
-def flatten_without_transpose(x):
-    return x.reshape(-1)
-
-
-def contiguous_copy_layout(x):
-    c = x.contiguous()
-    return (c.storage_offset(), tuple(c.stride()))
-
-
-def strides_without_offset(x):
-    return (0, tuple(x.stride()))
-
-
-def strides_in_bytes(x):
-    return (x.storage_offset(), tuple(s * x.element_size() for s in x.stride()))
-
-
-# --- helpers (copied from public.py) ---------------------------------------------------------
-
-
-def _shares_storage(result, x):
-    return result.untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
-
-
-def _as_view(m, x, shape):
-    result = m.safe_view(x, shape)
-    return {"values": result, "shares x's storage": _shares_storage(result, x)}
-
-
-def _as_copy(m, x, shape):
-    result = m.safe_view(x, shape)
-    return {"values": result, "shares x's storage": _shares_storage(result, x),
-            "is contiguous": result.is_contiguous()}
+# --- helpers ---------------------------------------------------------------------------------
 
 
 def _safe_view_cases(m, observe, inputs):
@@ -73,89 +53,10 @@ def _safe_view_cases(m, observe, inputs):
             for label, x, shapes in inputs for shape in shapes}
 
 
-def _can_view_cases(m, inputs):
-    def answer(x, shape):
-        return bool(m.can_view(x, shape))
-
-    return {f"{label} viewed as {shape}": capture(answer, x, shape)
-            for label, x, shapes in inputs for shape in shapes}
-
-
-def _cases(got):
-    return list(got.values()) if isinstance(got, dict) else []
-
-
-def _copied_a_viewable(got):
-    return any(isinstance(c, dict) and c.get("shares x's storage") is False for c in _cases(got))
-
-
-def _view_raised(got):
-    return any(isinstance(c, Raised) and c.is_a("RuntimeError") and not c.not_implemented
-               for c in _cases(got))
-
-
-def _copy_not_contiguous(got):
-    return any(isinstance(c, dict) and c.get("is contiguous") is False for c in _cases(got))
-
-
-COPIED_NON_CONTIGUOUS = Hint(
-    "the result is a copy, but x.view(shape) works for this non-contiguous x: view needs "
-    "strides that fit the new shape, not a contiguous x. x.contiguous() (and clone()) copy "
-    "every non-contiguous tensor, so try x.view(shape) first and copy only when it raises",
-    when=_copied_a_viewable)
-VIEW_RAISED = Hint(
-    "x.view(shape) raises for this x (its strides do not fit the new shape): catch the "
-    "RuntimeError and return a contiguous copy instead, e.g. x.contiguous().view(shape)",
-    when=_view_raised)
-COPY_NOT_CONTIGUOUS = Hint(
-    "when view fails the result must be a contiguous copy: x.contiguous().view(shape) or "
-    "x.reshape(shape) give one (clone() keeps x's strides)", when=_copy_not_contiguous)
-
-STRIDES_MATTER = ("view does not need a contiguous x, only strides that fit the new shape "
-                  "(splitting a dimension or adding size-1 ones always works): try x.view(shape) "
-                  "and catch the RuntimeError")
-NUMEL_NOT_ENOUGH = ("a matching number of elements is what reshape needs; view also needs x's "
-                    "strides to fit the new shape, and here x.view(shape) raises: try x.view, "
-                    "not x.reshape")
-NUMEL_PRODUCT = ("comparing x.numel() with the product of the sizes ignores x's strides, which "
-                 "view needs to fit the new shape, and treats -1 as a size: try x.view(shape) and "
-                 "catch the RuntimeError")
-NON_CONTIGUOUS_HINTS = [
-    Hint(STRIDES_MATTER, patch={"can_view": can_view_if_contiguous}),
-    Hint(NUMEL_NOT_ENOUGH, patch={"can_view": can_view_by_reshape}),
-    Hint(NUMEL_PRODUCT, patch={"can_view": can_view_by_product}),
-]
-
 VIEW_FAILS_ON_TRANSPOSE = Hint(
     "view(-1) raises on a non-contiguous tensor, and x.t() is one (it swaps the strides), as "
     "are sliced and expanded inputs: flatten with reshape(-1), or with .contiguous().view(-1)",
     when=_view_raised)
-NO_TRANSPOSE = Hint(
-    "these are x's elements in its own row-major order (x.view(-1), x.flatten() or a reshape to "
-    "(columns, rows) give them): flatten x.t() instead, e.g. x.t().reshape(-1)",
-    patch={"transpose_then_flatten": flatten_without_transpose})
-
-LAYOUT_HINTS = [
-    Hint("these are the offset and strides of a contiguous copy of x (x.contiguous(), or "
-         "strides computed from the shape): report x's own, x.storage_offset() and x.stride()",
-         patch={"storage_offset_and_strides": contiguous_copy_layout}),
-    Hint("the offset is where x starts in its storage: 0 only for tensors that start at its "
-         "beginning; a slice such as a[1:] starts further in. Use x.storage_offset()",
-         patch={"storage_offset_and_strides": strides_without_offset}),
-    Hint("strides count elements, not bytes (numpy's .strides are in bytes): use x.stride()",
-         patch={"storage_offset_and_strides": strides_in_bytes}),
-]
-
-
-def _layout(fn, x):
-    """The offset and the strides as plain values: their types are result_types' business."""
-    offset, strides = fn(x)
-    return {"storage offset": int(offset), "strides": str(tuple(int(s) for s in strides))}
-
-
-def _layouts(m, inputs):
-    return {label: capture(_layout, m.storage_offset_and_strides, x)
-            for label, x in inputs.items()}
 
 
 # --- safe_view -------------------------------------------------------------------------------

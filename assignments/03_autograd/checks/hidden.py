@@ -1,194 +1,34 @@
 """Hidden checks of 03_autograd: run only at grading time, never released.
 
 They repeat the public checks' properties with other seeds, shapes, dtypes (float64, 0-d and
-non-contiguous tensors), coefficients, learning rates and step counts, and a few edge cases
-(an x where y1 == y2, a single SGD step, several unused inputs). Every scenario builds all of
-its random inputs before it calls the student's code. This file is executed on its own: the
-helpers it shares with public.py are copied here.
+non-contiguous tensors), coefficients, learning rates and step counts, and a few edge cases (an
+x where y1 == y2, a single SGD step, several unused inputs). Every scenario builds all of its
+random inputs before it calls the student's code. Helpers and known wrong answers are imported
+from public.py (``from public import``).
 """
 
 import torch
 
 from grader import Hint, capture, check
 from grader.observations import Raised
-
-INTERMEDIATE_KEYS = ("x", "y1", "y2", "loss")
-
-
-# --- helpers (observation only) --------------------------------------------------------------
-
-def number(value):
-    """A one-element result as a Python float (so value checks do not also judge its type);
-    anything else unchanged, so that the message names what came back."""
-    if isinstance(value, torch.Tensor) and value.numel() == 1:
-        return float(value.detach().reshape(()).cpu())
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return value
-
-
-def tensor_facts(value):
-    """Type, shape, dtype and device of a returned value, with None where it has none."""
-    is_tensor = isinstance(value, torch.Tensor)
-    return {"type": type(value).__name__,
-            "shape": list(value.shape) if is_tensor else None,
-            "dtype": value.dtype if is_tensor else None,
-            "device": value.device.type if is_tensor else None}
-
-
-def same(p, q):
-    """True when two results are equal: tensors by shape, dtype, device and values; two
-    exceptions by type."""
-    if isinstance(p, Raised) or isinstance(q, Raised):
-        return isinstance(p, Raised) and isinstance(q, Raised) and p.type == q.type
-    if isinstance(p, torch.Tensor) or isinstance(q, torch.Tensor):
-        return (isinstance(p, torch.Tensor) and isinstance(q, torch.Tensor)
-                and p.shape == q.shape and p.dtype == q.dtype and p.device == q.device
-                and bool(torch.equal(p.detach(), q.detach())))
-    if isinstance(p, list | tuple) and isinstance(q, list | tuple):
-        return len(p) == len(q) and all(same(a, b) for a, b in zip(p, q, strict=True))
-    if isinstance(p, dict) and isinstance(q, dict):
-        return p.keys() == q.keys() and all(same(p[k], q[k]) for k in p)
-    return type(p) is type(q) and p == q
-
-
-SAME = "same as for a fresh leaf copy"
-
-
-def outcome(got, reference):
-    """How a call on a caller's x compares with the call on a fresh leaf copy of it (which
-    may raise too: a wrong formula is the value checks' business, not this one's)."""
-    if same(got, reference):
-        return SAME
-    if isinstance(got, Raised):
-        first, *_ = got.summary().splitlines() or [got.type]
-        return f"raised {first}"
-    return "differs from a fresh leaf copy's"
-
-
-def caller_x_cases(call, x):
-    """Call ``call`` on a fresh leaf copy of ``x``, on a leaf copy that already holds a .grad
-    and on a copy without requires_grad; observe the last two's results and what became of
-    them. A stub's NotImplementedError is the observation itself."""
-    fresh = x.detach().clone().requires_grad_(True)
-    held = x.detach().clone().requires_grad_(True)
-    held.grad = torch.full_like(held, 0.5)
-    plain = x.detach().clone()
-    grad_before = held.grad.clone()
-    values = x.detach().clone()
-    reference = capture(call, fresh)
-    if isinstance(reference, Raised) and reference.not_implemented:
-        return reference
-    got_held = capture(call, held)
-    got_plain = capture(call, plain)
-    return {
-        "x holding a .grad: its .grad unchanged":
-            isinstance(held.grad, torch.Tensor) and bool(torch.equal(held.grad, grad_before)),
-        "x holding a .grad: values unchanged": bool(torch.equal(held.detach(), values)),
-        "x holding a .grad: result": outcome(got_held, reference),
-        "x without requires_grad: result": outcome(got_plain, reference),
-        "x without requires_grad: still requires_grad=False with .grad None":
-            not plain.requires_grad and plain.grad is None,
-        "x without requires_grad: values unchanged": bool(torch.equal(plain, values)),
-    }
-
-
-def touched(got):
-    """A hint predicate: some entry of a caller_x_cases observation is not as it should be."""
-    return isinstance(got, dict) and not all(v is True or v == SAME for v in got.values())
-
-
-def raised_with(*phrases):
-    """A hint predicate: the observation (or one of its entries) is an exception whose
-    message contains one of ``phrases``."""
-    def predicate(got):
-        found = list(got.values()) if isinstance(got, dict) else [got]
-        return any(isinstance(v, Raised) and any(p in v.message for p in phrases)
-                   for v in found)
-    return predicate
-
-
-COPY_HINT = ("work on a detached copy, x = x.detach().clone().requires_grad_(True): the "
-             "caller's x may come without requires_grad, or already hold a .grad that "
-             "backward would add to, and must be left as it was")
-
-
+from public import (  # public.py's helpers, importable while this file loads
+    COPY_HINT,
+    CREATE_GRAPH_HINT,
+    INTERMEDIATE_KEYS,
+    MINIMIZE_HINTS,
+    RETAIN_GRAD_HINT,
+    SCALAR_ONLY_HINT,
+    UNUSED_HINT,
+    accumulated_grad_zeroed,
+    caller_x_cases,
+    intermediate_grads_without_retain_grad,
+    number,
+    raised_with,
+    tensor_facts,
+    touched,
+)
 
 # --- known wrong answers (hints) -------------------------------------------------------------
-
-def intermediate_grads_without_retain_grad(x):
-    x = x.detach().clone().requires_grad_(True)
-    y1 = x + 1
-    y2 = 2 * x
-    loss = (y1 - y2) ** 2
-    loss.backward()
-    return {"x": x.grad, "y1": y1.grad, "y2": y2.grad, "loss": loss.grad}
-
-
-def minimize_with_adam(a, b, c, lr=0.01, steps=500):
-    x = torch.zeros((), dtype=a.dtype, device=a.device, requires_grad=True)
-    optimizer = torch.optim.Adam([x], lr=lr)
-    for _ in range(steps):
-        optimizer.zero_grad()
-        (a * x ** 2 + b * x + c).backward()
-        optimizer.step()
-    return x.detach()
-
-
-def minimize_without_zero_grad(a, b, c, lr=0.01, steps=500):
-    x = torch.zeros((), dtype=a.dtype, device=a.device, requires_grad=True)
-    optimizer = torch.optim.SGD([x], lr=lr)
-    for _ in range(steps):
-        (a * x ** 2 + b * x + c).backward()
-        optimizer.step()
-    return x.detach()
-
-
-def minimize_ignoring_lr_and_steps(a, b, c, lr=0.01, steps=500):
-    x = torch.zeros((), dtype=a.dtype, device=a.device, requires_grad=True)
-    optimizer = torch.optim.SGD([x], lr=0.01)
-    for _ in range(500):
-        optimizer.zero_grad()
-        (a * x ** 2 + b * x + c).backward()
-        optimizer.step()
-    return x.detach()
-
-
-def minimize_one_step_short(a, b, c, lr=0.01, steps=500):
-    x = torch.zeros((), dtype=a.dtype, device=a.device, requires_grad=True)
-    optimizer = torch.optim.SGD([x], lr=lr)
-    for _ in range(steps - 1):
-        optimizer.zero_grad()
-        (a * x ** 2 + b * x + c).backward()
-        optimizer.step()
-    return x.detach()
-
-
-def accumulated_grad_zeroed(x, times):
-    x = x.detach().clone().requires_grad_(True)
-    (x ** 2).sum().backward()
-    return x.grad
-
-
-SCALAR_ONLY_HINT = ("y is not a scalar: backward needs gradient=torch.ones_like(y) (or "
-                    "backward on y.sum())")
-CREATE_GRAPH_HINT = ("the first derivative must itself be differentiable: compute it with "
-                     "torch.autograd.grad(y, x, create_graph=True), then differentiate it again")
-UNUSED_HINT = ("an input that no output depends on: call torch.autograd.grad with "
-               "allow_unused=True and replace the None it gives by torch.zeros_like(input)")
-RETAIN_GRAD_HINT = ("y1, y2 and loss are not leaves, so backward does not fill their .grad "
-                    "(it stays None): call .retain_grad() on each before loss.backward()")
-MINIMIZE_HINTS = [
-    Hint("this is what Adam gives: the contract asks for torch.optim.SGD",
-         patch={"minimize_quadratic": minimize_with_adam}),
-    Hint("this is what forgetting optimizer.zero_grad() gives: gradients add up across "
-         "backward() calls; clear them before each step",
-         patch={"minimize_quadratic": minimize_without_zero_grad}),
-    Hint("this is what lr=0.01 and 500 steps give: use the lr and steps arguments",
-         patch={"minimize_quadratic": minimize_ignoring_lr_and_steps}),
-    Hint("this is one step short: run exactly `steps` optimizer steps",
-         patch={"minimize_quadratic": minimize_one_step_short}),
-]
 
 
 def derivatives(m, f, x):

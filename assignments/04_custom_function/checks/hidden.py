@@ -1,35 +1,25 @@
 """Hidden checks of 04_custom_function: run only at grading time, never released.
 
-They repeat the public checks' properties on other seeds, shapes, dtypes, slopes and edge
-cases (empty and non-contiguous inputs, a batch whose ReLU units are all dead). Every
-scenario builds all of its random inputs before it calls the student's code, so that a call
-that raises does not shift the inputs of the next observation. This file is executed on its
-own: the helpers it shares with public.py are copied here.
+They repeat the public checks' properties on other seeds, shapes, dtypes, slopes and edge cases
+(empty and non-contiguous inputs, a batch whose ReLU units are all dead). Every scenario builds
+all of its random inputs before it calls the student's code, so that a call that raises does
+not shift the inputs of the next observation. Helpers and known wrong answers are imported from
+public.py (``from public import``).
 """
 
 import torch
 
 from grader import Hint, capture, check
+from public import (  # public.py's helpers, importable while this file loads
+    FLOAT_DTYPES,
+    away_from_zero,
+    relu_linear_grads_sum_loss,
+)
 
-FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 LEAKY_SLOPES = (0.01, 0.3, 2.0, 0.0)
 
 
-# --- known wrong answers (hints) -------------------------------------------------------------
-
-def relu_linear_grads_sum_loss(w, b, X, Y):
-    w = w.detach().clone().requires_grad_(True)
-    b = b.detach().clone().requires_grad_(True)
-    loss = torch.sum((torch.relu(X @ w.t() + b) - Y) ** 2)
-    loss.backward()
-    return w.grad, b.grad
-
-
-def away_from_zero(shape, device, rng, dtype=torch.float64):
-    """Values in ±[0.2, 2.2]: gradcheck's finite differences never straddle the kink."""
-    magnitude = torch.rand(shape, generator=rng, device=device, dtype=dtype) * 2 + 0.2
-    sign = torch.randint(0, 2, shape, generator=rng, device=device).to(dtype) * 2 - 1
-    return (magnitude * sign).requires_grad_(True)
+# --- helpers ---------------------------------------------------------------------------------
 
 
 def _forward_backward(fn, x, g):
