@@ -123,5 +123,15 @@ def assert_loses_exactly(result: SubmissionResult, expected_failures: set[str],
     assert result.score == result.max_score - sum(c.max_score for c in lost)
 
 
+def one_bug(overlay: Path) -> str:
+    """The source of a one-bug submission: the reference solution of the overlay's assignment
+    with the overlay's definitions (``tests/submissions/<assignment>/bug_*.py``) put in place
+    of the solution's, so that a variant differs from the solution in its bug and nowhere
+    else, and follows the solution when it changes."""
+    (solution,) = (SOLUTIONS / overlay.parent.name).glob("*.py")
+    return (solution.read_text() + f"\n\n# --- {overlay.name}: one bug on top of the solution\n"
+            + overlay.read_text())
+
+
 def solution_source() -> str:
     return SOLUTION_04.read_text()

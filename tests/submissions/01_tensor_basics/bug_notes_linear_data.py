@@ -10,12 +10,6 @@ import math
 import torch
 
 
-def join(tensors, dim, new_axis=False):
-    if new_axis:
-        return torch.stack(tensors, dim)
-    return torch.cat(tensors, dim)
-
-
 def inclusive_range(start, end, step=1.0):
     if step == 0:
         raise RuntimeError("inclusive_range: step must be nonzero")
@@ -25,27 +19,7 @@ def inclusive_range(start, end, step=1.0):
     return torch.tensor([start + i * step for i in range(n)], dtype=torch.float32)
 
 
-def ones_and_zeros_like(x):
-    return torch.ones_like(x), torch.zeros_like(x)
-
-
 def noisy_linear_data(n, w, b, noise_std, generator=None):
     X = 10 * torch.rand([n, w.shape[0]]) - 5.0
     Y = X @ w + b + torch.normal(0.0, noise_std, size=[n, 1])
     return X, Y
-
-
-def to_numpy_shared(t):
-    return t.numpy()
-
-
-def to_numpy_copy(t):
-    return t.numpy().copy()
-
-
-def to_python(t):
-    return t.item() if t.dim() == 0 else t.tolist()
-
-
-def cast_like(x, other):
-    return x.to(other.dtype)

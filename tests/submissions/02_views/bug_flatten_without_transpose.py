@@ -1,24 +1,5 @@
 """Bug: transpose_then_flatten flattens x with view(-1) and never transposes it."""
 
 
-def safe_view(x, shape):
-    try:
-        return x.view(shape)
-    except RuntimeError:
-        return x.contiguous().view(shape)
-
-
-def can_view(x, shape):
-    try:
-        x.view(shape)
-    except RuntimeError:
-        return False
-    return True
-
-
 def transpose_then_flatten(x):
     return x.view(-1)
-
-
-def storage_offset_and_strides(x):
-    return (x.storage_offset(), tuple(x.stride()))

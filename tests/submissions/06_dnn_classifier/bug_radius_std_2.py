@@ -3,10 +3,6 @@
 import math
 
 import torch
-from torch import nn
-
-LEARNING_RATE = 0.01
-BATCH_SIZE = 500
 
 
 def make_rings(n_positive, n_negative, generator=None):
@@ -19,31 +15,3 @@ def make_rings(n_positive, n_negative, generator=None):
     X = torch.cat([Xp, Xn], dim=0)
     Y = torch.cat([torch.ones(n_positive, 1), torch.zeros(n_negative, 1)], dim=0)
     return X, Y
-
-
-def build_classifier():
-    return nn.Sequential(
-        nn.Linear(2, 32), nn.ReLU(),
-        nn.Linear(32, 32), nn.ReLU(),
-        nn.Linear(32, 1), nn.Sigmoid(),
-    )
-
-
-def train_classifier(model, X, Y, epochs=100, generator=None):
-    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
-    loss_fn = nn.BCELoss()
-    n = X.shape[0]
-    losses = []
-    for _ in range(epochs):
-        order = torch.randperm(n, generator=generator, device=X.device)
-        total, batches = 0.0, 0
-        for start in range(0, n, BATCH_SIZE):
-            batch = order[start:start + BATCH_SIZE]
-            loss = loss_fn(model(X[batch]), Y[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += loss.item()
-            batches += 1
-        losses.append(total / max(batches, 1))
-    return losses

@@ -1,24 +1,6 @@
 """Bug: build_classifier's model has 17,025 parameters (2 → 128 → 128 → 1), more than 10,000."""
 
-import math
-
-import torch
 from torch import nn
-
-LEARNING_RATE = 0.01
-BATCH_SIZE = 500
-
-
-def make_rings(n_positive, n_negative, generator=None):
-    r_p = 5.0 + torch.normal(0.0, 1.0, size=[n_positive, 1], generator=generator)
-    theta_p = 2 * math.pi * torch.rand([n_positive, 1], generator=generator)
-    r_n = 8.0 + torch.normal(0.0, 1.0, size=[n_negative, 1], generator=generator)
-    theta_n = 2 * math.pi * torch.rand([n_negative, 1], generator=generator)
-    Xp = torch.cat([r_p * torch.cos(theta_p), r_p * torch.sin(theta_p)], dim=1)
-    Xn = torch.cat([r_n * torch.cos(theta_n), r_n * torch.sin(theta_n)], dim=1)
-    X = torch.cat([Xp, Xn], dim=0)
-    Y = torch.cat([torch.ones(n_positive, 1), torch.zeros(n_negative, 1)], dim=0)
-    return X, Y
 
 
 def build_classifier():
@@ -27,23 +9,3 @@ def build_classifier():
         nn.Linear(128, 128), nn.ReLU(),
         nn.Linear(128, 1), nn.Sigmoid(),
     )
-
-
-def train_classifier(model, X, Y, epochs=100, generator=None):
-    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
-    loss_fn = nn.BCELoss()
-    n = X.shape[0]
-    losses = []
-    for _ in range(epochs):
-        order = torch.randperm(n, generator=generator, device=X.device)
-        total, batches = 0.0, 0
-        for start in range(0, n, BATCH_SIZE):
-            batch = order[start:start + BATCH_SIZE]
-            loss = loss_fn(model(X[batch]), Y[batch])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += loss.item()
-            batches += 1
-        losses.append(total / max(batches, 1))
-    return losses
