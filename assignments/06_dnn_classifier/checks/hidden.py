@@ -19,18 +19,16 @@ from grader.observations import Raised
 from public import (  # public.py's helpers, importable while this file loads
     LOSS_METHOD_HINT,
     MIN_ACCURACY,
-    _cpu_time,
     accuracy_verdict,
     angle_verdict,
     as_floats,
     cpu_generator,
     describe_losses,
-    parameters_of,
+    observe_training,
     radius_verdict,
     ring_data,
     seeds_from,
     tensor_problem,
-    warm_up_optimizers,
 )
 
 # Bound when this file is loaded, before the student's module is imported.
@@ -193,21 +191,7 @@ def learns_the_rings(m, device, rng):
        name="reaches_accuracy_other_model", hints=[LOSS_METHOD_HINT])
 def reaches_accuracy_other_model(m, device, rng):
     """with its default epochs, trains another small model to accuracy >= 0.90"""
-    X, Y = ring_data(1200, 1200, rng, device)
-    X_test, Y_test = ring_data(2500, 2500, rng, device)
-    model = small_model(device, rng)
-    before = parameters_of(model)
-    warm_up_optimizers(device)
-    started = _cpu_time()
-    losses = m.train_classifier(model, X, Y, generator=rng)
-    cpu = _cpu_time() - started
-    with torch.no_grad():
-        probabilities = model(X_test)
-    changed = any(not torch.equal(p, q) for p, q in zip(before, parameters_of(model),
-                                                           strict=True))
-    return {"probabilities on the test rings": probabilities, "test labels": Y_test,
-            "the model's parameters changed": changed, "CPU seconds": cpu,
-            "losses": capture(as_floats, losses)}
+    return observe_training(m, device, rng, small_model, 1200, 2500)
 
 
 @check("train_classifier", points=1, time_limit=30, hints=[LOSS_METHOD_HINT, Hint(

@@ -363,9 +363,16 @@ def trainable_module(m, device, rng):
        hints=[LOSS_METHOD_HINT])
 def reaches_accuracy(m, device, rng):
     """with its default epochs, reaches accuracy >= 0.90 on fresh rings within 60 s of CPU"""
-    X, Y = ring_data(1000, 1000, rng, device)
-    X_test, Y_test = ring_data(2000, 2000, rng, device)
-    model = small_model(device, rng)
+    return observe_training(m, device, rng, small_model, 1000, 2000)
+
+
+def observe_training(m, device, rng, make_model, n_train, n_test):
+    """Train ``make_model(device, rng)`` with the student's default epochs on ``n_train``
+    points of each ring; observe its probabilities on ``n_test`` fresh points of each, for
+    accuracy_verdict."""
+    X, Y = ring_data(n_train, n_train, rng, device)
+    X_test, Y_test = ring_data(n_test, n_test, rng, device)
+    model = make_model(device, rng)
     before = parameters_of(model)
     warm_up_optimizers(device)
     started = _cpu_time()
