@@ -123,13 +123,13 @@ def assert_loses_exactly(result: SubmissionResult, expected_failures: set[str],
     assert result.score == result.max_score - sum(c.max_score for c in lost)
 
 
-def one_bug(overlay: Path) -> str:
-    """The source of a one-bug submission: the reference solution of the overlay's assignment
-    with the overlay's definitions (``tests/submissions/<assignment>/bug_*.py``) put in place
-    of the solution's, so that a variant differs from the solution in its bug and nowhere
-    else, and follows the solution when it changes."""
+def on_solution(overlay: Path) -> str:
+    """The source of a submission given as an overlay (``tests/submissions/NN_name/bug_*.py``
+    and the like): the reference solution with the overlay's definitions put in place of its
+    own, so that a variant differs from the solution in its bug and nowhere else, and follows
+    the solution when it changes."""
     (solution,) = (SOLUTIONS / overlay.parent.name).glob("*.py")
-    return (solution.read_text() + f"\n\n# --- {overlay.name}: one bug on top of the solution\n"
+    return (solution.read_text() + f"\n\n# --- {overlay.name}, on top of the solution\n"
             + overlay.read_text())
 
 

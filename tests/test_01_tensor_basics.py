@@ -17,7 +17,7 @@ from conftest import (
     assert_loses_exactly,
     by_id,
     failing,
-    one_bug,
+    on_solution,
 )
 from grader.results import CheckResult
 
@@ -70,7 +70,7 @@ def load_reference():
 @pytest.mark.parametrize("bug", sorted(BUGS))
 def test_each_bug_loses_exactly_its_checks_with_a_message_naming_it(grade, bug):
     expected_failures, phrase = BUGS[bug]
-    assert_loses_exactly(grade(one_bug(SUBMISSIONS_01 / f"{bug}.py")), expected_failures,
+    assert_loses_exactly(grade(on_solution(SUBMISSIONS_01 / f"{bug}.py")), expected_failures,
                                    phrase)
 
 
@@ -90,7 +90,7 @@ def test_the_notes_data_code_loses_the_generator_and_float64_checks_on_the_cpu(g
     """The notes' 3-1 lines draw float32 numbers from the global RNG: right numbers on the CPU
     for float32 w (the value checks seed the global RNG alike), but no generator and no
     float64. (On a GPU it also draws on the wrong device and loses more.)"""
-    result = grade(one_bug(SUBMISSIONS_01 / "bug_notes_linear_data.py"))
+    result = grade(on_solution(SUBMISSIONS_01 / "bug_notes_linear_data.py"))
     assert failing(result, "cpu") == {"noisy_linear_data/reproducible",
                                       "noisy_linear_data/uses_generator",
                                       "noisy_linear_data/float64_weights"}
@@ -101,7 +101,7 @@ def test_the_notes_data_code_loses_the_generator_and_float64_checks_on_the_cpu(g
 
 def test_always_tolist_is_correct(grade):
     """t.tolist() of a 0-d tensor already is a Python number of the right kind."""
-    result = grade(SUBMISSIONS_01 / "correct_always_tolist.py", include_hidden=True)
+    result = grade(on_solution(SUBMISSIONS_01 / "correct_always_tolist.py"), include_hidden=True)
     assert failing(result) == set()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SUBMISSIONS, assert_loses_exactly, by_id, failing, one_bug
+from conftest import SUBMISSIONS, assert_loses_exactly, by_id, failing, on_solution
 from grader.observations import Observed, RunKey
 from grader.results import CheckResult
 
@@ -53,7 +53,8 @@ def grade(grade_for):
 @pytest.mark.parametrize("bug", sorted(BUGS))
 def test_each_bug_loses_exactly_its_checks_with_a_message_naming_it(grade, bug):
     expected_failures, phrase = BUGS[bug]
-    assert_loses_exactly(grade(one_bug(SUBMISSIONS_02 / f"{bug}.py")), expected_failures, phrase)
+    result = grade(on_solution(SUBMISSIONS_02 / f"{bug}.py"))
+    assert_loses_exactly(result, expected_failures, phrase)
 
 
 def test_the_notes_recipe_copies_where_view_would_share_and_the_message_says_so(grade):

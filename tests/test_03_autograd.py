@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SOLUTIONS, SUBMISSIONS, assert_loses_exactly, by_id, failing, one_bug
+from conftest import SOLUTIONS, SUBMISSIONS, assert_loses_exactly, by_id, failing, on_solution
 from grader.observations import Observed, RunKey
 from grader.results import CheckResult
 
@@ -85,7 +85,7 @@ def autograd(load):
 @pytest.mark.parametrize("bug", sorted(BUGS))
 def test_each_bug_loses_exactly_its_checks_with_a_message_naming_it(grade, bug):
     expected_failures, phrase = BUGS[bug]
-    result = grade(one_bug(SUBMISSIONS_03 / f"{bug}.py"), include_hidden=True)
+    result = grade(on_solution(SUBMISSIONS_03 / f"{bug}.py"), include_hidden=True)
     assert_loses_exactly(result, expected_failures, phrase)
 
 

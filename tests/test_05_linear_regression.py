@@ -17,7 +17,7 @@ from conftest import (
     assert_loses_exactly,
     by_id,
     failing,
-    one_bug,
+    on_solution,
 )
 from grader.observations import Raised, TensorValue
 
@@ -73,11 +73,12 @@ def solution():
 @pytest.mark.parametrize("bug", sorted(BUGS))
 def test_each_bug_loses_exactly_its_checks_with_a_message_naming_it(grade, bug):
     expected_failures, phrase = BUGS[bug]
-    assert_loses_exactly(grade(one_bug(SUBMISSIONS_05 / f"{bug}.py")), expected_failures, phrase)
+    result = grade(on_solution(SUBMISSIONS_05 / f"{bug}.py"))
+    assert_loses_exactly(result, expected_failures, phrase)
 
 
 def test_hidden_checks_catch_the_same_bugs_on_other_inputs(grade):
-    result = grade(one_bug(SUBMISSIONS_05 / "bug_drop_last.py"), include_hidden=True)
+    result = grade(on_solution(SUBMISSIONS_05 / "bug_drop_last.py"), include_hidden=True)
     assert failing(result) == BUGS["bug_drop_last"][0] | {
         "data_iter/each_sample_once_with_generator", "data_iter/default_batch_size"}
     assert "the last, smaller batch is missing" in by_id(
@@ -95,7 +96,7 @@ def test_a_correct_submission_written_differently_scores_full_marks(grade):
 def test_notes_data_iter_loses_reproducibility_on_the_cpu_and_everything_on_cuda(grade):
     """The notes' data_iter (np.random.shuffle, a CPU LongTensor index) given a generator
     parameter that it ignores."""
-    result = grade(one_bug(SUBMISSIONS_05 / "bug_notes_data_iter.py"))
+    result = grade(on_solution(SUBMISSIONS_05 / "bug_notes_data_iter.py"))
     assert failing(result) == {"data_iter/reproducible_from_generator"}
     message = by_id(result, "data_iter/reproducible_from_generator").message
     assert "np.random.shuffle" in message and "torch.randperm(n, generator=generator" in message

@@ -10,7 +10,7 @@ import math
 import pytest
 import torch
 
-from conftest import SOLUTIONS, SUBMISSIONS, assert_loses_exactly, by_id, failing, one_bug
+from conftest import SOLUTIONS, SUBMISSIONS, assert_loses_exactly, by_id, failing, on_solution
 from grader.observations import Observed, RunKey, TensorValue
 from grader.results import CheckResult
 
@@ -65,13 +65,14 @@ def grade(grade_for):
 @pytest.mark.parametrize("bug", sorted(BUGS))
 def test_each_bug_loses_exactly_its_checks_with_a_message_naming_it(grade, bug):
     expected_failures, phrase = BUGS[bug]
-    assert_loses_exactly(grade(one_bug(SUBMISSIONS_06 / f"{bug}.py")), expected_failures, phrase)
+    result = grade(on_solution(SUBMISSIONS_06 / f"{bug}.py"))
+    assert_loses_exactly(result, expected_failures, phrase)
 
 
 @pytest.mark.parametrize("bug", sorted(HIDDEN_BUGS))
 def test_bugs_that_hidden_checks_catch(grade, bug):
     expected_failures, phrase = HIDDEN_BUGS[bug]
-    assert_loses_exactly(grade(one_bug(SUBMISSIONS_06 / f"{bug}.py"), include_hidden=True),
+    assert_loses_exactly(grade(on_solution(SUBMISSIONS_06 / f"{bug}.py"), include_hidden=True),
                          expected_failures, phrase)
 
 

@@ -11,7 +11,7 @@ from conftest import (
     assert_loses_exactly,
     by_id,
     failing,
-    one_bug,
+    on_solution,
 )
 from grader.observations import Observed, RunKey
 from grader.results import CheckResult
@@ -39,11 +39,12 @@ BUGS = {
 @pytest.mark.parametrize("bug", sorted(BUGS))
 def test_each_bug_loses_exactly_its_checks_with_a_message_naming_it(grade, bug):
     expected_failures, phrase = BUGS[bug]
-    assert_loses_exactly(grade(one_bug(SUBMISSIONS_04 / f"{bug}.py")), expected_failures, phrase)
+    result = grade(on_solution(SUBMISSIONS_04 / f"{bug}.py"))
+    assert_loses_exactly(result, expected_failures, phrase)
 
 
 def test_value_mismatch_says_where_and_what(grade):
-    result = grade(one_bug(SUBMISSIONS_04 / "bug_notes_relu.py"))
+    result = grade(on_solution(SUBMISSIONS_04 / "bug_notes_relu.py"))
     check = by_id(result, "MyReLU/grad_at_zero")
     assert isinstance(check, CheckResult)
     assert "input.grad" in check.message and "index [1]" in check.message
@@ -58,13 +59,13 @@ def test_student_output_is_captured_and_does_not_disturb_grading(grade):
 
 
 def test_cpu_gradient_bug_passes_on_the_cpu(grade):
-    result = grade(one_bug(SUBMISSIONS_04 / "bug_cpu_grad.py"))
+    result = grade(on_solution(SUBMISSIONS_04 / "bug_cpu_grad.py"))
     assert failing(result, "cpu") == set()
 
 
 @pytest.mark.cuda
 def test_cpu_gradient_bug_fails_on_cuda_naming_the_device(grade):
-    result = grade(one_bug(SUBMISSIONS_04 / "bug_cpu_grad.py"))
+    result = grade(on_solution(SUBMISSIONS_04 / "bug_cpu_grad.py"))
     lost = failing(result, "cuda")
     assert "MyReLU/backward_values" in lost and "MyReLU/output_device" in lost
     assert failing(result, "cpu") == set()

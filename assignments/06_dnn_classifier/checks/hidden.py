@@ -24,6 +24,7 @@ from public import (  # public.py's helpers, importable while this file loads
     as_floats,
     cpu_generator,
     describe_losses,
+    drawn_rings,
     observe_training,
     radius_verdict,
     ring_data,
@@ -128,17 +129,13 @@ def small_and_empty_classes(m, device, rng):
 @check("make_rings", points=0.5, devices=("cpu",), judge=radius_verdict)
 def radius_distribution_other_sizes(m, device, rng):
     """radius 5 + N(0, 1) and 8 + N(0, 1) for 3500 positives and 2500 negatives"""
-    gen = cpu_generator(seeds_from(rng, 1)[0])
-    X, _ = m.make_rings(3500, 2500, generator=gen)
-    return {"n_positive": 3500, "X": X}
+    return drawn_rings(m, rng, 3500, 2500)
 
 
 @check("make_rings", points=0.5, devices=("cpu",), judge=angle_verdict)
 def angle_distribution_other_sizes(m, device, rng):
     """angles uniform over [0, 2π) for 2500 positives and 3500 negatives"""
-    gen = cpu_generator(seeds_from(rng, 1)[0])
-    X, _ = m.make_rings(2500, 3500, generator=gen)
-    return {"n_positive": 2500, "X": X}
+    return drawn_rings(m, rng, 2500, 3500)
 
 
 @check("make_rings", points=0.5, devices=("cpu",))

@@ -296,20 +296,22 @@ def uses_the_generator(m, device, rng):
             "reseeding the global RNG leaves X unchanged": bool(torch.equal(Xa, Xa_again))}
 
 
+def drawn_rings(m, rng, n_positive, n_negative):
+    """make_rings' X for a CPU generator seeded from rng, for radius_verdict/angle_verdict."""
+    X, _ = m.make_rings(n_positive, n_negative, generator=cpu_generator(seeds_from(rng, 1)[0]))
+    return {"n_positive": n_positive, "X": X}
+
+
 @check("make_rings", points=1.5, devices=("cpu",), judge=radius_verdict)
 def radius_distribution(m, device, rng):
     """radius 5 + N(0, 1) for the positives and 8 + N(0, 1) for the negatives"""
-    gen = cpu_generator(seeds_from(rng, 1)[0])
-    X, _ = m.make_rings(2000, 3000, generator=gen)
-    return {"n_positive": 2000, "X": X}
+    return drawn_rings(m, rng, 2000, 3000)
 
 
 @check("make_rings", points=1.5, devices=("cpu",), judge=angle_verdict)
 def angle_distribution(m, device, rng):
     """angles uniform over [0, 2π) in both classes"""
-    gen = cpu_generator(seeds_from(rng, 1)[0])
-    X, _ = m.make_rings(3000, 2000, generator=gen)
-    return {"n_positive": 3000, "X": X}
+    return drawn_rings(m, rng, 3000, 2000)
 
 
 # --- build_classifier -------------------------------------------------------------------------
