@@ -75,8 +75,8 @@ def compare(got: Any, expected: Any, rtol: float | None = None, atol: float | No
     if isinstance(expected, Raised):
         if isinstance(got, Raised):
             if got.not_implemented and not expected.not_implemented:
-                # NotImplementedError derives from RuntimeError: an unfilled stub must not
-                # pass as "raises RuntimeError" nor match a wrong answer that raises one.
+                # A stub's marker exception derives from RuntimeError: an unfilled stub must
+                # not pass as "raises RuntimeError" nor match a wrong answer that raises one.
                 return _not_implemented(got, path)
             if got.is_a(expected.type):
                 return None
