@@ -110,3 +110,23 @@ def test_console_script_and_version():
     script = Path(sys.executable).parent / "grade"
     done = subprocess.run([str(script), "--version"], capture_output=True, text=True)
     assert done.returncode == 0 and "grade" in done.stdout
+
+
+def test_a_hint_shared_by_several_failed_checks_is_printed_once_per_exercise(tmp_path, capsys):
+    notes = ROOT / "tests" / "submissions" / "05_linear_regression" / "notes_code.py"
+    code = main(["check", str(notes), "--assignment", "05_linear_regression",
+                 "--out", str(tmp_path)])
+    assert code == 1
+    printed = capsys.readouterr().out
+    train_step_hint = "Hint: train_step must take the learning rate"
+    assert printed.count(train_step_hint) == 1
+    lines = printed.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("  ✗ train_step "))
+    end = next(i for i, line in enumerate(lines) if line.startswith("  ✗ train_model "))
+    failed = [line for line in lines[start + 1:end] if line.lstrip().startswith("✗")]
+    hints = [line.strip() for line in lines[start + 1:end] if line.lstrip().startswith("Hint")]
+    assert len(failed) == len(hints) >= 2
+    assert hints[0].startswith(train_step_hint) and set(hints[1:]) == {"Hint: as above"}
+    data = json.loads((tmp_path / "05_linear_regression" / "result.json").read_text())
+    lost = [c for c in data["checks"] if c["exercise"] == "train_step" and c["device"] == "cpu"]
+    assert all(train_step_hint in c["message"] for c in lost)  # result.json keeps every hint

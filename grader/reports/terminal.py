@@ -38,8 +38,9 @@ def render_summary(result: SubmissionResult, report: Path | None, color: bool) -
                            f"{points(got)} / {points(most)}", status))
         if result.status == "error":
             continue
+        shown: set[str] = set()
         for c in bad:
-            lines.extend(_check_lines(c, style))
+            lines.extend(_check_lines(c, style, shown))
         for c in checks:
             if c.status == "skipped":
                 skipped.setdefault(c.device, c.message)
@@ -50,10 +51,17 @@ def render_summary(result: SubmissionResult, report: Path | None, color: bool) -
     return "\n".join(lines)
 
 
-def _check_lines(c: CheckResult, style: object) -> list[str]:
+def _check_lines(c: CheckResult, style: object, shown: set[str]) -> list[str]:
+    """A failed check's lines; a hint already printed for this exercise says so instead of
+    being repeated (one mistake often fails several checks with the same hint)."""
     assert callable(style)
     first, *rest = (c.message or c.status).splitlines() or [c.status]
     label = c.title or c.id
     out = [f"      {style(MARKS[c.status], c.status)} {label} [{c.device}]  {first}"]
-    out.extend(f"        {line.strip()}" for line in rest)
+    for line in (line.strip() for line in rest):
+        if line.startswith("Hint: ") and line in shown:
+            line = "Hint: as above"
+        elif line.startswith("Hint: "):
+            shown.add(line)
+        out.append(f"        {line}")
     return out
