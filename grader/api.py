@@ -8,6 +8,7 @@ from pathlib import Path
 from grader.assignments import Assignment, discover, find_assignment, load_assignment
 from grader.errors import AssignmentError, UsageError
 from grader.grading import grade_module
+from grader.jail import choose_level
 from grader.references import ReferenceCache
 from grader.reports.html import write_report
 from grader.results import SubmissionResult, write_atomic
@@ -72,6 +73,7 @@ def check(
     out: Path = Path("reports"),
     cwd: Path | None = None,
     include_hidden: bool = False,
+    sandbox: str = "auto",
 ) -> list[CheckOutcome]:
     """Grade a student's working copy against the public checks and write its reports.
 
@@ -82,11 +84,13 @@ def check(
     out = out if out.is_absolute() else cwd / out
     path = path if path is None or path.is_absolute() else cwd / path
     targets = resolve_targets(path, assignment, cwd)
+    choose_level(sandbox)  # refuse an unavailable strict level before any grading
     references = ReferenceCache()
     outcomes = []
     for target in targets:
         result = grade_module(target.assignment, target.module, target.submission_id,
-                              include_hidden=include_hidden, references=references)
+                              include_hidden=include_hidden, references=references,
+                              sandbox=sandbox)
         folder = out / target.assignment.name
         result_json, report_html = folder / "result.json", folder / "report.html"
         try:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from grader import __version__, api
+from grader import __version__, api, jail
 from grader.errors import ExitCode, GraderError
 from grader.reports.terminal import render_summary
 
@@ -35,13 +35,16 @@ def cli() -> None:
 @click.option("--assignment", "-a", help="Assignment name, e.g. 04_custom_function.")
 @click.option("--out", type=click.Path(path_type=Path), default=Path("reports"),
               show_default=True, help="Folder for result.json and report.html.")
-def check(path: Path | None, assignment: str | None, out: Path) -> None:
+@click.option("--sandbox", type=click.Choice(jail.LEVELS), default="auto", show_default=True,
+              help="strict: inside bubblewrap, refusing to run without it; auto: strict "
+                   "where bubblewrap works, else basic.")
+def check(path: Path | None, assignment: str | None, out: Path, sandbox: str) -> None:
     """Grade your work on the public checks and write an HTML report.
 
     PATH is an assignment folder or a stub file (default: every assignment under
     ./assignments).
     """
-    outcomes = api.check(path, assignment, out)
+    outcomes = api.check(path, assignment, out, sandbox=sandbox)
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     for outcome in outcomes:
         click.echo(render_summary(outcome.result, _relative(outcome.report_html), color))

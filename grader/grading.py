@@ -14,11 +14,12 @@ import torch
 
 from grader import __version__
 from grader.assignments import Assignment
+from grader.jail import choose_level
 from grader.judge import judge_check, load_failure_message
 from grader.observations import RunReport
 from grader.references import ReferenceCache, runs_for
 from grader.results import CapturedOutput, CheckResult, Environment, SubmissionResult
-from grader.sandbox import SANDBOX_LEVEL, ModuleUnderTest, SessionJob, run_session
+from grader.sandbox import ModuleUnderTest, SessionJob, run_session
 
 
 def grade_module(
@@ -28,23 +29,26 @@ def grade_module(
     *,
     include_hidden: bool,
     references: ReferenceCache | None = None,
+    sandbox: str = "auto",
 ) -> SubmissionResult:
-    """Grade one module against the public (and, if asked, hidden) checks."""
+    """Grade one module against the public (and, if asked, hidden) checks, at the sandbox
+    level ``sandbox`` (``auto``: strict where bubblewrap works, else basic)."""
     started = time.monotonic()
     references = references if references is not None else ReferenceCache()
+    level = choose_level(sandbox)
     job = SessionJob(assignment, module, runs_for(assignment, include_hidden, False),
-                     include_hidden, assignment.limits)
+                     include_hidden, assignment.limits, level=level)
     with ThreadPoolExecutor(max_workers=2) as pool:
         student_future = pool.submit(run_session, job)
         reference = references.get(assignment, include_hidden)
         student = student_future.result()
     return _assemble(assignment, module, submission_id, include_hidden, student, reference,
-                     time.monotonic() - started)
+                     time.monotonic() - started, level)
 
 
 def _assemble(assignment: Assignment, module: ModuleUnderTest, submission_id: str,
               include_hidden: bool, student: RunReport, reference: RunReport,
-              duration: float) -> SubmissionResult:
+              duration: float, level: str) -> SubmissionResult:
     checks: list[CheckResult] = []
     for spec in assignment.checks:
         if spec.hidden and not include_hidden:
@@ -73,7 +77,7 @@ def _assemble(assignment: Assignment, module: ModuleUnderTest, submission_id: st
             grader_version=__version__,
             torch_version=torch.__version__,
             python_version=platform.python_version(),
-            sandbox=SANDBOX_LEVEL,
+            sandbox=level,
             cuda_device=reference.cuda_device,
         ),
     )

@@ -26,12 +26,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from grader import jail
 from grader.assignments import Assignment
 from grader.limits import Limits
 from grader.observations import Observed, RunFailure, RunKey, RunReport
 from grader.wire import FrameReader, WireError, decode_raised, decode_value
 
-SANDBOX_LEVEL = "basic"
 GRACE_S = 2.0
 _GRADER_PARENT = str(Path(__file__).resolve().parent.parent)
 _BOOT = (
@@ -61,6 +61,7 @@ class SessionJob:
     include_hidden: bool
     limits: Limits
     allow_cuda: bool = True
+    level: str = "basic"  # "strict": inside bubblewrap (grader.jail)
 
 
 def run_session(job: SessionJob) -> RunReport:
@@ -152,6 +153,7 @@ class _Child:
         self.in_flight_since = 0.0
         self.loaded = False
         self.killed_for: str | None = None
+        self.channel_closed = False
         self.returncode: int | None = None
 
     def _payload(self) -> bytes:
@@ -172,8 +174,14 @@ class _Child:
         job_r, job_w = os.pipe()
         out_r, out_w = os.pipe()
         try:
-            command = [sys.executable, "-I", "-u", "-B", "-c", _BOOT, _GRADER_PARENT,
-                       str(job_r), str(out_w)]
+            if self.job.level == "strict":
+                command = jail.command(
+                    [sys.executable, "-I", "-u", "-B", "-c", _BOOT, jail.GRADER_MOUNT,
+                     str(job_r), str(out_w)],
+                    self.workdir, Path(_GRADER_PARENT) / "grader", self.job.allow_cuda)
+            else:
+                command = [sys.executable, "-I", "-u", "-B", "-c", _BOOT, _GRADER_PARENT,
+                           str(job_r), str(out_w)]
             proc = subprocess.Popen(
                 command,
                 pass_fds=(job_r, out_w), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -191,9 +199,17 @@ class _Child:
         try:
             self._loop(proc, out_r, streams)
         finally:
+            if self.channel_closed:
+                # The child is ending on its own: let its exit status arrive before the kill,
+                # which would otherwise hide it (inside bubblewrap, bwrap's status is the
+                # child's only once the child is gone).
+                try:
+                    proc.wait(timeout=1.0)
+                except subprocess.TimeoutExpired:
+                    pass
             _kill_group(proc)
             os.close(out_r)
-            self.returncode = proc.wait()
+            self.returncode = _child_status(proc.wait(), self.job.level)
             _drain(streams)
             writer.join(timeout=1)
             self._store_output(streams)
@@ -228,6 +244,7 @@ class _Child:
                         sel.unregister(sk.fileobj)
                         open_channels -= 1
                         if sk.data == "frames":
+                            self.channel_closed = True
                             return  # the child is gone (or closed its channel)
                         continue
                     if sk.data == "output":
@@ -377,6 +394,14 @@ def _drain(streams: dict[Any, _Stream]) -> None:
     sel.close()
     for pipe in streams:
         pipe.close()
+
+
+def _child_status(returncode: int, level: str) -> int:
+    """The child's exit status as Popen reports it (``-N`` for a signal): bubblewrap exits
+    with ``128 + N`` when the process it runs was killed by signal ``N``."""
+    if level == "strict" and 128 < returncode < 128 + 65:
+        return -(returncode - 128)
+    return returncode
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:

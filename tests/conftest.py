@@ -64,12 +64,13 @@ Grade = Callable[..., SubmissionResult]
 def grade_for(load: Callable[[str], Assignment], references: ReferenceCache,
               tmp_path: Path) -> Callable[[str], Grade]:
     """grade_for(name) -> grade(path_or_source, include_hidden=False, limits=None,
-    time_limit=None): grades a file, or source text saved as the assignment's module."""
+    time_limit=None, sandbox="auto"): grades a file, or source text saved as the assignment's
+    module."""
 
     def make(name: str) -> Grade:
         def run(submission: Path | str, include_hidden: bool = False,
                 limits: dict[str, float] | None = None,
-                time_limit: float | None = None) -> SubmissionResult:
+                time_limit: float | None = None, sandbox: str = "auto") -> SubmissionResult:
             assignment = load(name)
             if isinstance(submission, str):
                 path = tmp_path / f"{assignment.module}.py"
@@ -84,7 +85,7 @@ def grade_for(load: Callable[[str], Assignment], references: ReferenceCache,
                     dataclasses.replace(c, time_limit_s=time_limit) for c in assignment.checks))
             module = module_from_path(path, assignment)
             return grade_module(assignment, module, path.stem, include_hidden=include_hidden,
-                                references=references)
+                                references=references, sandbox=sandbox)
 
         return run
 

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from conftest import by_id, failing, solution_source
+from grader.jail import choose_level
 
 SOLUTION = solution_source()
 LEAKY_BACKWARD = "        (input,) = ctx.saved_tensors\n        grad_input = torch.where("
@@ -225,3 +226,13 @@ def test_grader_environment_variables_are_not_passed_in(grade, monkeypatch):
         "import os\n"
         "        return input.clamp(min=0) + (1 if 'GRADER_SECRET_TOKEN' in os.environ else 0)")
     assert failing(grade(source)) == set()
+
+
+@pytest.mark.parametrize("sandbox", ["basic", "auto"])
+def test_a_crash_is_reported_with_its_cause_at_every_sandbox_level(grade, sandbox):
+    result = grade(with_leaky_backward_prefix("import os; os._exit(3)"), sandbox=sandbox)
+    assert result.environment is not None
+    assert result.environment.sandbox == ("basic" if sandbox == "basic" else choose_level())
+    check = by_id(result, "MyLeakyReLU/backward_values")
+    assert check.status == "error" and "exited with status 3" in check.message
+    assert failing(result) == LEAKY_BACKWARD_CHECKS

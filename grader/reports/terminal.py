@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from grader.jail import BASIC_WARNING
 from grader.reports import format_points as points
 from grader.results import CheckResult, SubmissionResult
 
@@ -46,6 +47,8 @@ def render_summary(result: SubmissionResult, report: Path | None, color: bool) -
                 skipped.setdefault(c.device, c.message)
     for device, why in skipped.items():
         lines.append(style(f"  · {device} checks skipped: {why}", "skipped"))
+    if result.environment is not None and result.environment.sandbox == "basic":
+        lines.append(style(f"  · {BASIC_WARNING}", "skipped"))
     tail = f"Report: {report}   " if report else ""
     lines.append(f"{tail}({result.duration_s:.1f} s)")
     return "\n".join(lines)

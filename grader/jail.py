@@ -1,0 +1,103 @@
+"""The ``strict`` sandbox level: each child runs inside bubblewrap (``bwrap``).
+
+What the child sees there: the Python installation and the system libraries, read-only; the
+grader's own package (not the course repository around it), read-only; its work dir, the one
+writable place besides a private ``/tmp``; a minimal ``/dev`` and its own ``/proc``. It has no
+network (a new network namespace holds only a down loopback), a private PID namespace (no
+process outlives the session: when bubblewrap ends, every process inside is killed) and
+``--die-with-parent``. GPU device nodes are bound only when the job may use CUDA.
+
+The ``basic`` level (rlimits, own work dir, scrubbed environment, process-group kill) is what
+runs where bubblewrap is missing or cannot create namespaces; see the README's threat model.
+"""
+
+from __future__ import annotations
+
+import functools
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+from grader.errors import UsageError
+
+LEVELS = ("auto", "strict", "basic")
+GRADER_MOUNT = "/opt/grade"  # where the grader package appears inside the jail
+_ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives",
+              "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group")
+_SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
+BASIC_WARNING = ("sandbox level basic: the submission could read files its user can read, "
+                 "open network connections and leave processes that call setsid() behind "
+                 "(the strict level, with bubblewrap, prevents all three)")
+
+
+def _python_dirs() -> list[str]:
+    """Every directory the interpreter and its packages live in, symlinks resolved."""
+    found = {sys.prefix, sys.base_prefix, sys.exec_prefix,
+             str(Path(sys.executable).parent)}
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        found.add(sysconfig.get_paths()[key])
+    found |= {os.path.realpath(p) for p in list(found)}
+    found.add(os.path.dirname(os.path.realpath(sys.executable)))
+    # Nested dirs are covered by their parents.
+    dirs = sorted(p for p in found if os.path.isdir(p))
+    return [d for d in dirs if not any(d != o and d.startswith(o + os.sep) for o in dirs)]
+
+
+def command(inner: list[str], workdir: Path, grader_package: Path, cuda: bool) -> list[str]:
+    """``inner`` (the child's command line) wrapped in bubblewrap."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise UsageError("the strict sandbox needs bubblewrap (bwrap) on PATH")
+    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session",
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    for path in _SYSTEM_DIRS:
+        args += ["--ro-bind-try", path, path]
+    for path in _ETC_FILES:
+        args += ["--ro-bind-try", path, path]
+    for path in _python_dirs():
+        args += ["--ro-bind", path, path]
+    args += ["--ro-bind", str(grader_package), f"{GRADER_MOUNT}/grader"]
+    if cuda:
+        for node in sorted(glob.glob("/dev/nvidia*")):
+            args += ["--dev-bind-try", node, node]
+        args += ["--ro-bind-try", "/sys", "/sys",
+                 "--ro-bind-try", "/proc/driver/nvidia", "/proc/driver/nvidia"]
+    args += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--"]
+    return args + inner
+
+
+@functools.cache
+def strict_problem() -> str | None:
+    """``None`` when the strict level works on this machine, else why it does not."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed"
+    probe = Path(os.environ.get("TMPDIR", "/tmp")).resolve()
+    inner = [sys.executable, "-I", "-c", "pass"]
+    try:
+        done = subprocess.run(command(inner, probe, Path(__file__).resolve().parent, False),
+                              capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap could not start: {exc}"
+    if done.returncode != 0:
+        lines = (done.stderr or "").strip().splitlines()
+        return f"bubblewrap cannot create its namespaces here ({lines[-1] if lines else '?'})"
+    return None
+
+
+def choose_level(requested: str = "auto") -> str:
+    """The level to run at: ``auto`` takes ``strict`` where it works; ``strict`` refuses to
+    fall back."""
+    if requested not in LEVELS:
+        raise UsageError(f"--sandbox must be one of {', '.join(LEVELS)}, got {requested!r}")
+    if requested == "basic":
+        return "basic"
+    problem = strict_problem()
+    if problem is None:
+        return "strict"
+    if requested == "strict":
+        raise UsageError(f"the strict sandbox is not available: {problem}")
+    return "basic"
