@@ -37,9 +37,8 @@ def test_auto_chooses_strict_where_bubblewrap_works():
     assert choose_level("auto") == "strict"
 
 
-def test_solutions_and_hidden_checks_are_not_visible(strict):
-    secret = [str(SOLUTION_04), str(ROOT / "assignments" / "04_custom_function" / "checks"),
-              str(ROOT)]
+def test_solutions_hidden_checks_and_the_repository_are_not_visible(strict):
+    secret = [str(SOLUTION_04), str(ROOT / "assignments" / "04_custom_function" / "checks")]
     result = strict(f"""
 import os
 for path in {secret!r}:
@@ -47,9 +46,17 @@ for path in {secret!r}:
         print(path, "VISIBLE", os.listdir(path) if os.path.isdir(path) else open(path).read()[:30])
     except OSError as exc:
         print(path, "HIDDEN", type(exc).__name__)
+try:
+    print("REPOSITORY", sorted(os.listdir({str(ROOT)!r})))
+except OSError:
+    print("REPOSITORY", [])
 """)
     out = result.output.stdout
-    assert "VISIBLE" not in out and out.count("HIDDEN") == 3, out
+    assert "VISIBLE" not in out and out.count("HIDDEN") == 2, out
+    # A virtual environment inside the repository is bound (read-only), nothing else of it.
+    listing = next(line for line in out.splitlines() if line.startswith("REPOSITORY"))
+    assert not any(name in listing for name in ("solutions", "assignments", "tests", "grader",
+                                                "README.md")), listing
 
 
 def test_no_network_not_even_the_hosts_loopback(strict):
