@@ -236,3 +236,55 @@ def test_a_crash_is_reported_with_its_cause_at_every_sandbox_level(grade, sandbo
     check = by_id(result, "MyLeakyReLU/backward_values")
     assert check.status == "error" and "exited with status 3" in check.message
     assert failing(result) == LEAKY_BACKWARD_CHECKS
+
+
+def _processes_running(marker: str) -> str:
+    import subprocess
+
+    return subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True,
+                          text=True).stdout.strip()
+
+
+def test_a_bounded_fork_bomb_leaves_no_process_behind(grade):
+    marker = f"{time.time_ns() % 10**9}.5"
+    result = grade(f"""
+import os
+for _ in range(40):
+    try:
+        if os.fork() == 0:
+            os.execvp("sleep", ["sleep", "{marker}"])
+    except OSError:
+        break
+""" + SOLUTION)
+    assert result.status == "graded" and failing(result) == set()
+    time.sleep(0.5)
+    assert _processes_running(marker) == ""
+
+
+def test_an_object_with_a_malicious_reduce_is_never_unpickled(grade, tmp_path):
+    marker = tmp_path / "reduced"
+    result = grade(SOLUTION + f"""
+
+class Evil:
+    def __reduce__(self):
+        import os
+        return (os.system, ("touch {marker}",))
+
+
+def relu_linear_grads(w, b, X, Y):
+    return Evil(), Evil()
+""")
+    check = by_id(result, "relu_linear_grads/notes_numbers")
+    assert check.status == "failed" and "Evil" in check.message
+    assert failing(result) == {"relu_linear_grads/notes_numbers",
+                               "relu_linear_grads/fresh_leaf_copies"}
+    assert not marker.exists()
+
+
+def test_deleting_the_work_dir_files_at_import_changes_nothing(grade):
+    result = grade("""
+import os, shutil
+for name in os.listdir("."):
+    shutil.rmtree(name) if os.path.isdir(name) else os.remove(name)
+""" + SOLUTION)
+    assert result.status == "graded" and failing(result) == set()

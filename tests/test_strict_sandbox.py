@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -118,3 +119,9 @@ def test_cli_reports_the_level_and_refuses_strict_without_bubblewrap(tmp_path):
     assert done.stderr.strip() == ("grade: the strict sandbox is not available: bubblewrap "
                                    "(bwrap) is not installed")
     assert not (tmp_path / "04_custom_function").exists()
+
+
+def test_a_file_written_beside_the_work_dir_does_not_reach_the_host(strict):
+    name = f"forged-{time.time_ns()}.json"
+    strict(f"open('../{name}', 'w').write('{{}}')")
+    assert not (Path(tempfile.gettempdir()) / name).exists()
