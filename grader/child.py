@@ -161,7 +161,8 @@ def main(job_fd: int, out_fd: int) -> None:
     signal.signal(signal.SIGALRM, on_alarm)
     gradcheck_module = sys.modules["torch.autograd.gradcheck"]
     patchables = _Patchables([builtins, math, random, torch, torch.Tensor, torch.autograd,
-                              gradcheck_module, torch.testing, torch.nn.functional, numpy])
+                              gradcheck_module, torch.testing, torch.nn.functional, numpy,
+                              json, json.encoder])
     os.chdir(job["workdir"])
     sys.path.insert(0, job["workdir"])
     sys.argv = [job["display"]]
@@ -174,8 +175,10 @@ def main(job_fd: int, out_fd: int) -> None:
     try:
         module = _load_module(job["module"], job["path"], job["display"])
     except BaseException as exc:  # SyntaxError, SystemExit, anything: a result, not a crash
+        patchables.restore()
         send({"kind": "load_failed", "error": Raised.from_exception(exc)})
         _exit(0)
+    patchables.restore()  # what the import patched must not break the channel
     send({"kind": "loaded"})
 
     for run in job["runs"]:
@@ -204,12 +207,12 @@ def main(job_fd: int, out_fd: int) -> None:
                 value = spec.scenario(target, device, rng)
             finally:
                 _setitimer(signal.ITIMER_REAL, 0)
+                patchables.restore()
         except CheckTimeout:
             send({"kind": "timeout", **key, "duration_s": _monotonic() - started})
             continue
         except BaseException as exc:
             value = Raised.from_exception(exc)
-        patchables.restore()
         elapsed = _monotonic() - started
         try:
             send({"kind": "observed", **key, "value": value, "duration_s": elapsed})
