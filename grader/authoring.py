@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader.errors import CheckTimeout
+from grader.limits import check_overrides
 from grader.observations import Raised
 
 Scenario = Callable[[Any, str, Any], Any]
@@ -76,6 +77,8 @@ class CheckSpec:
     atol: float | None = None
     judge: Judge | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+    limits: tuple[tuple[str, float], ...] = ()
+    """Limits this check overrides (see :data:`grader.limits.PER_CHECK`)."""
 
     @property
     def id(self) -> str:
@@ -96,6 +99,7 @@ def check(
     judge: Judge | None = None,
     title: str | None = None,
     name: str | None = None,
+    limits: Mapping[str, float] | None = None,
 ) -> Callable[[Scenario], Scenario]:
     """Declare a scenario function as a check of ``exercise`` worth ``points``.
 
@@ -106,12 +110,16 @@ def check(
     ``judge(got, expected)`` replaces the structural comparison and returns ``None`` when the
     student's observation is acceptable, else a message. ``name`` (default: the function's
     name) makes the check's id ``exercise/name``; ``title`` defaults to the docstring's first line.
+    ``limits`` overrides the assignment's resource limits for this check alone (``cpu_s``,
+    ``memory_mb``, ``processes``, ``file_size_mb``, ``open_files``, ``output_kb``): its runs
+    go to a child of their own, started with those limits.
     """
     unknown = set(devices) - set(DEVICES)
     if unknown or not devices:
         raise ValueError(f"devices must be a non-empty subset of {DEVICES}, got {devices!r}")
     if points < 0 or time_limit <= 0:
         raise ValueError("points must be >= 0 and time_limit > 0")
+    overrides = check_overrides(dict(limits or {}))
 
     def decorate(fn: Scenario) -> Scenario:
         doc = (fn.__doc__ or "").strip().splitlines()
@@ -130,6 +138,7 @@ def check(
             rtol=rtol,
             atol=atol,
             judge=judge,
+            limits=overrides,
         )
         fn.__grade_check__ = spec  # type: ignore[attr-defined]
         if _declared is not None:

@@ -1,4 +1,5 @@
-"""Resource limits for a child that runs student code, with defaults and per-assignment overrides.
+"""Resource limits for a child that runs student code: defaults, per-assignment overrides
+(``[limits]`` in assignment.toml) and per-check overrides (``check(..., limits={...})``).
 
 The memory limit is address space *beyond* what the child uses once torch is imported:
 torch maps a few hundred MiB of virtual memory at start, so an absolute RLIMIT_AS small
@@ -11,6 +12,10 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from grader.errors import AssignmentError
+
+PER_CHECK = ("cpu_s", "memory_mb", "processes", "file_size_mb", "open_files", "output_kb")
+"""The limits one check may override. A check's wall clock is its ``time_limit``; ``wall_s``
+and ``load_s`` belong to the whole submission."""
 
 
 @dataclass(frozen=True)
@@ -43,3 +48,22 @@ class Limits:
             if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
                 raise AssignmentError(f"{where}: limit {key!r} must be a positive number")
         return replace(self, **values)
+
+    def for_check(self, overrides: tuple[tuple[str, float], ...]) -> Limits:
+        """The limits a check runs under: these, with the check's own overrides."""
+        values: dict[str, Any] = dict(overrides)
+        return replace(self, **values) if overrides else self
+
+
+def check_overrides(values: dict[str, Any]) -> tuple[tuple[str, float], ...]:
+    """A check's ``limits=`` as a hashable, validated tuple; raises ``ValueError`` for keys a
+    check cannot override and for values that are not positive numbers."""
+    for key, value in values.items():
+        if key not in PER_CHECK:
+            hint = (" (a check's wall clock is its time_limit=)"
+                    if key in ("wall_s", "load_s") else "")
+            raise ValueError(f"a check cannot override limit {key!r}{hint}; "
+                             f"it can override {', '.join(PER_CHECK)}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise ValueError(f"limit {key!r} must be a positive number")
+    return tuple(sorted(values.items()))

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -66,34 +66,55 @@ class SessionJob:
 
 def run_session(job: SessionJob) -> RunReport:
     """Run every run of ``job`` in children (restarting after a crash); never raises for
-    anything the module under test does."""
+    anything the module under test does.
+
+    Runs of checks that override limits go to children of their own, started with those
+    limits: a limit is set once, before the module is imported, and cannot be raised again.
+    """
     report = RunReport()
     started = time.monotonic()
     deadline = started + job.limits.wall_s
-    pending = list(job.runs)
     workdir = Path(tempfile.mkdtemp(prefix="grade-"))
     try:
-        while pending:
-            _prepare_workdir(workdir, job.module)
-            child = _Child(job, pending, workdir, deadline, report)
-            child.run()
-            done = [k for k in pending if k in report.outcomes]
-            pending = [k for k in pending if k not in report.outcomes]
+        for limits, runs in _group_by_limits(job):
+            _run_group(replace(job, limits=limits, runs=runs), workdir, deadline, report)
             if report.load_error or report.load_message:
                 break
-            if pending and time.monotonic() >= deadline:
-                for key in pending:
-                    report.outcomes[key] = RunFailure(
-                        "timeout", f"not run: the submission used up its {job.limits.wall_s:g} s "
-                                   "time limit")
-                pending = []
-            elif pending and not done:
-                report.outcomes[pending[0]] = RunFailure("error", child.exit_description())
-                pending = pending[1:]
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     report.duration_s = time.monotonic() - started
     return report
+
+
+def _group_by_limits(job: SessionJob) -> list[tuple[Limits, tuple[RunKey, ...]]]:
+    """The runs by the limits they need, in order of first appearance."""
+    groups: dict[Limits, list[RunKey]] = {}
+    for key in job.runs:
+        limits = job.limits.for_check(job.assignment.check(key.check).limits)
+        groups.setdefault(limits, []).append(key)
+    return [(limits, tuple(runs)) for limits, runs in groups.items()]
+
+
+def _run_group(job: SessionJob, workdir: Path, deadline: float, report: RunReport) -> None:
+    """Run ``job.runs`` in as many children as crashes make necessary."""
+    pending = list(job.runs)
+    while pending:
+        if time.monotonic() >= deadline:
+            for key in pending:
+                report.outcomes[key] = RunFailure(
+                    "timeout", f"not run: the submission used up its {job.limits.wall_s:g} s "
+                               "time limit")
+            return
+        _prepare_workdir(workdir, job.module)
+        child = _Child(job, pending, workdir, deadline, report)
+        child.run()
+        done = [k for k in pending if k in report.outcomes]
+        pending = [k for k in pending if k not in report.outcomes]
+        if report.load_error or report.load_message:
+            return
+        if pending and not done and time.monotonic() < deadline:
+            report.outcomes[pending[0]] = RunFailure("error", child.exit_description())
+            pending = pending[1:]
 
 
 def _prepare_workdir(workdir: Path, module: ModuleUnderTest) -> None:
