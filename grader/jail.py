@@ -30,8 +30,9 @@ _ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/
               "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group")
 _SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
 BASIC_WARNING = ("sandbox level basic: the submission could read files its user can read, "
-                 "open network connections and leave processes that call setsid() behind "
-                 "(the strict level, with bubblewrap, prevents all three)")
+                 "write outside its work dir, open network connections, signal the grader "
+                 "and leave processes that call setsid() behind (the strict level, with "
+                 "bubblewrap, prevents all of these)")
 
 
 def _python_dirs() -> list[str]:
@@ -52,7 +53,9 @@ def command(inner: list[str], workdir: Path, grader_package: Path, cuda: bool) -
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise UsageError("the strict sandbox needs bubblewrap (bwrap) on PATH")
-    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session",
+    # --cap-drop ALL: a grader run as root must not hand its capabilities (raising its own
+    # rlimits, mounting) to the child; for other users bubblewrap keeps none anyway.
+    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     for path in _SYSTEM_DIRS:
         args += ["--ro-bind-try", path, path]
