@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader import notebook_run
 from grader.assignments import Assignment, discover, find_assignment, load_assignment
 from grader.errors import AssignmentError, UsageError
 from grader.grading import grade_module
@@ -74,28 +75,35 @@ def check(
     cwd: Path | None = None,
     include_hidden: bool = False,
     sandbox: str = "auto",
+    run_notebook: bool = False,
 ) -> list[CheckOutcome]:
     """Grade a student's working copy against the public checks and write its reports.
 
     ``out`` takes the place of ``reports/``: ``out/<assignment>/result.json`` and
-    ``report.html`` are written for each assignment checked.
+    ``report.html`` are written for each assignment checked. With ``run_notebook``, a
+    notebook submission is also run from top to bottom (:mod:`grader.notebook_run`) and its
+    cells' outputs appear in the report.
     """
     cwd = cwd or Path.cwd()
     out = out if out.is_absolute() else cwd / out
     path = path if path is None or path.is_absolute() else cwd / path
     targets = resolve_targets(path, assignment, cwd)
-    choose_level(sandbox)  # refuse an unavailable strict level before any grading
+    level = choose_level(sandbox)  # refuse an unavailable strict level before any grading
     references = ReferenceCache()
     outcomes = []
     for target in targets:
         result = grade_module(target.assignment, target.module, target.submission_id,
                               include_hidden=include_hidden, references=references,
                               sandbox=sandbox)
+        executed = None
+        if run_notebook and target.module.cells:
+            executed = notebook_run.run_notebook(target.module.source, target.assignment.limits,
+                                                 level, target.module.extra_files)
         folder = out / target.assignment.name
         result_json, report_html = folder / "result.json", folder / "report.html"
         try:
             write_atomic(result_json, result.to_json() + "\n")
-            write_report(result, report_html)
+            write_report(result, report_html, executed)
         except OSError as exc:
             raise UsageError(f"cannot write reports to {folder}: {exc.strerror}") from None
         outcomes.append(CheckOutcome(result, result_json, report_html))

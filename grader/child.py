@@ -112,17 +112,96 @@ class _Patchables:
 _MISSING = object()
 
 
-def _load_module(name: str, path: str, display: str) -> types.ModuleType:
-    with open(path, encoding="utf-8") as f:
-        source = f.read()
+def _new_module(name: str, path: str) -> types.ModuleType:
     module = types.ModuleType(name)
     module.__file__ = path
     sys.modules[name] = module
+    return module
+
+
+def _load_module(name: str, path: str, display: str) -> types.ModuleType:
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    module = _new_module(name, path)
     lines = source.splitlines(keepends=True)
     linecache.cache[display] = (len(source), None, lines, display)
     code = compile(source, display, "exec", dont_inherit=True)
     exec(code, module.__dict__)
     return module
+
+
+class _Shell:
+    """What a notebook's ``get_ipython()`` returns here: IPython's transformers turn magics,
+    shell escapes and help into calls on it. Cell magics that only measure (``%%time``,
+    ``%%timeit``, ``%%capture``) run their body once, ``%%writefile`` writes its file (into
+    the work dir, like any file the notebook writes); everything else (shell commands,
+    ``%matplotlib``, ``%%bash``) does nothing."""
+
+    _RUN_BODY = ("time", "timeit", "capture", "prun")
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        self._namespace = namespace
+
+    def run_line_magic(self, name: str, line: str, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def run_cell_magic(self, name: str, line: str, body: str) -> None:
+        if name in self._RUN_BODY:
+            # The magic's own line is the cell's first: keep the body's line numbers.
+            exec(compile("\n" + body, self._namespace.get("__cell__", "<cell>"), "exec"),
+                 self._namespace)
+        elif name == "writefile":
+            words = line.split()
+            append = bool({"-a", "--append"} & set(words))
+            target = next((w for w in words if not w.startswith("-")), None)
+            if target:
+                with open(target, "a" if append else "w", encoding="utf-8") as f:
+                    f.write(body)
+
+    def system(self, command: str) -> None:
+        return None
+
+    def getoutput(self, command: str, *args: Any, **kwargs: Any) -> list[str]:
+        return []
+
+
+def _run_cells(module: types.ModuleType, display: str, cells: list[dict[str, Any]],
+               cell_s: float, send: Callable[[dict[str, Any]], None],
+               restore: Callable[[], None]) -> None:
+    """Run a notebook's cells into ``module``, each under its own time limit; a cell that
+    fails is reported and the next one runs, as the module's definitions so far stand."""
+    from grader.errors import CheckTimeout
+    from grader.observations import Raised
+
+    namespace = module.__dict__
+    shell = _Shell(namespace)
+    namespace["get_ipython"] = lambda: shell
+    namespace["display"] = lambda *args, **kwargs: None
+    for cell in cells:
+        if cell["mode"] == "skip":
+            continue
+        number = int(cell["number"])
+        filename = f"{display}, cell {number}"
+        source = cell["source"]
+        linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True),
+                                     filename)
+        namespace["__cell__"] = filename
+        restore()  # what the cell before patched must not break the channel
+        send({"kind": "cell", "cell": number})
+        try:
+            code = compile(source, filename, "exec", dont_inherit=True)
+            _setitimer(signal.ITIMER_REAL, cell_s)
+            try:
+                exec(code, namespace)
+            finally:
+                _setitimer(signal.ITIMER_REAL, 0)
+        except CheckTimeout:
+            restore()
+            send({"kind": "cell_failed", "cell": number, "timeout": True})
+        except BaseException as exc:  # SyntaxError and SystemExit included: the next cell runs
+            restore()
+            send({"kind": "cell_failed", "cell": number, "error": Raised.from_exception(exc)})
+    namespace.pop("__cell__", None)
 
 
 def _patched(module: types.ModuleType, patch: Any) -> types.ModuleType:
@@ -173,7 +252,12 @@ def main(job_fd: int, out_fd: int) -> None:
     apply_limits(job["limits"])
 
     try:
-        module = _load_module(job["module"], job["path"], job["display"])
+        if job.get("cells"):
+            module = _new_module(job["module"], job["path"])
+            _run_cells(module, job["display"], job["cells"], float(job["limits"]["cell_s"]),
+                       send, patchables.restore)
+        else:
+            module = _load_module(job["module"], job["path"], job["display"])
     except BaseException as exc:  # SyntaxError, SystemExit, anything: a result, not a crash
         patchables.restore()
         send({"kind": "load_failed", "error": Raised.from_exception(exc)})

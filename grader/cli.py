@@ -38,13 +38,17 @@ def cli() -> None:
 @click.option("--sandbox", type=click.Choice(jail.LEVELS), default="auto", show_default=True,
               help="strict: inside bubblewrap, refusing to run without it; auto: strict "
                    "where bubblewrap works, else basic.")
-def check(path: Path | None, assignment: str | None, out: Path, sandbox: str) -> None:
+@click.option("--run-notebook", is_flag=True,
+              help="For a notebook: also run it from top to bottom, as Jupyter would, and "
+                   "show every cell's output in the HTML report.")
+def check(path: Path | None, assignment: str | None, out: Path, sandbox: str,
+          run_notebook: bool) -> None:
     """Grade your work on the public checks and write an HTML report.
 
-    PATH is an assignment folder or a stub file (default: every assignment under
-    ./assignments).
+    PATH is an assignment folder, a stub file or a notebook (.ipynb) (default: every
+    assignment under ./assignments).
     """
-    outcomes = api.check(path, assignment, out, sandbox=sandbox)
+    outcomes = api.check(path, assignment, out, sandbox=sandbox, run_notebook=run_notebook)
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     for outcome in outcomes:
         click.echo(render_summary(outcome.result, _relative(outcome.report_html), color))

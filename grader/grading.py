@@ -38,10 +38,14 @@ def grade_module(
     level = choose_level(sandbox)
     job = SessionJob(assignment, module, runs_for(assignment, include_hidden, False),
                      include_hidden, assignment.limits, level=level)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        student_future = pool.submit(run_session, job)
+    if module.problem is not None:  # a notebook that cannot be read: nothing to run
+        student = RunReport(load_message=module.problem)
         reference = references.get(assignment, include_hidden)
-        student = student_future.result()
+    else:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            student_future = pool.submit(run_session, job)
+            reference = references.get(assignment, include_hidden)
+            student = student_future.result()
     return _assemble(assignment, module, submission_id, include_hidden, student, reference,
                      time.monotonic() - started, level)
 
@@ -80,4 +84,5 @@ def _assemble(assignment: Assignment, module: ModuleUnderTest, submission_id: st
             sandbox=level,
             cuda_device=reference.cuda_device,
         ),
+        notes=[*module.notes, *student.notes],
     )

@@ -44,8 +44,14 @@ def _syntax_error_line(exc: Raised) -> str:
     return f"{exc.type}: {message}"
 
 
+def is_students(filename: str, display: str) -> bool:
+    """True for a frame of the student's file: ``work.py``, or a notebook's
+    ``work.ipynb, cell 4``."""
+    return filename == display or filename.startswith(f"{display}, cell ")
+
+
 def _last_frame(exc: Raised, display: str | None) -> str:
-    frames = [f for f in exc.frames if display is None or f.filename == display]
+    frames = [f for f in exc.frames if display is None or is_students(f.filename, display)]
     frames = [f for f in frames if not f.filename.startswith("<")]
     if not frames:
         return ""
@@ -55,7 +61,7 @@ def _last_frame(exc: Raised, display: str | None) -> str:
 
 def student_traceback(exc: Raised, display: str) -> str:
     """The student's own frames of a traceback, innermost last; grader frames are dropped."""
-    frames = [f for f in exc.frames if f.filename == display][-MAX_STUDENT_FRAMES:]
+    frames = [f for f in exc.frames if is_students(f.filename, display)][-MAX_STUDENT_FRAMES:]
     return "\n".join(f"  {f.filename}, line {f.lineno}, in {f.name}: {f.line}" for f in frames)
 
 

@@ -37,7 +37,10 @@ class Limits:
     output_kb: int = 64
     """Captured stdout and stderr kept per stream; the rest is read and thrown away."""
     load_s: float = 30.0
-    """Wall-clock seconds to start the child and import the submission."""
+    """Wall-clock seconds to start the child and import the submission (all of a notebook's
+    cells together)."""
+    cell_s: float = 10.0
+    """Wall-clock seconds for one notebook cell's top-level code; the next cell then runs."""
 
     def override(self, values: dict[str, Any], where: str) -> Limits:
         """These limits with ``values`` applied; unknown keys and bad types are refused."""

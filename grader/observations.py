@@ -132,3 +132,7 @@ class RunReport:
     stderr_bytes: int = 0
     cuda_device: str | None = None
     duration_s: float = 0.0
+    current_cell: int | None = None
+    """The notebook cell the child last started, while it loads one."""
+    notes: list[str] = field(default_factory=list)
+    """What the student should know that is not a check's verdict (a notebook cell failed)."""

@@ -98,6 +98,9 @@ class SubmissionResult:
     hidden_checks_not_run: int = 0
     output: CapturedOutput = field(default_factory=CapturedOutput)
     environment: Environment | None = None
+    notes: list[str] = field(default_factory=list)
+    """What the student should know besides the checks: a notebook's failed cells, cells
+    of which only definitions ran, a conversion from an older notebook format."""
 
     @property
     def passed(self) -> bool:

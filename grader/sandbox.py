@@ -29,6 +29,7 @@ from typing import Any
 from grader import jail
 from grader.assignments import Assignment
 from grader.limits import Limits
+from grader.notebooks import NotebookCell, cell_failure
 from grader.observations import Observed, RunFailure, RunKey, RunReport
 from grader.wire import FrameReader, WireError, decode_raised, decode_value
 
@@ -43,12 +44,24 @@ _PASS_ENV = ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
 
 @dataclass(frozen=True)
 class ModuleUnderTest:
-    """The module a child loads: a student's file (with the files beside it) or a solution."""
+    """The module a child loads: a student's file (with the files beside it) or a solution.
+
+    A notebook travels as its cells (:mod:`grader.notebooks`), run one by one in the child;
+    one that cannot be read at all has a ``problem`` instead, and no child is started.
+    """
 
     name: str
     source: Path
     display: str
     extra_files: tuple[tuple[str, Path], ...] = ()
+    cells: tuple[NotebookCell, ...] = ()
+    notes: tuple[str, ...] = ()
+    problem: str | None = None
+
+    @property
+    def file_name(self) -> str:
+        """Its name in the work dir: the module's for a .py file, the notebook's own."""
+        return self.source.name if self.cells else f"{self.name}.py"
 
 
 @dataclass(frozen=True)
@@ -125,10 +138,10 @@ def _prepare_workdir(workdir: Path, module: ModuleUnderTest) -> None:
         dest = workdir / rel
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, dest)
-    shutil.copyfile(module.source, workdir / f"{module.name}.py")
+    shutil.copyfile(module.source, workdir / module.file_name)
 
 
-def _environment(workdir: Path) -> dict[str, str]:
+def child_environment(workdir: Path) -> dict[str, str]:
     env = {
         "PATH": "/usr/local/bin:/usr/bin:/bin",
         "HOME": str(workdir),
@@ -183,7 +196,8 @@ class _Child:
             "assignment": a.name,
             "sources": [asdict(s) for s in a.sources_for(self.job.include_hidden)],
             "module": m.name,
-            "path": str(self.workdir / f"{m.name}.py"),
+            "path": str(self.workdir / m.file_name),
+            "cells": [asdict(c) for c in m.cells],
             "display": m.display,
             "workdir": str(self.workdir),
             "limits": asdict(self.job.limits),
@@ -192,6 +206,7 @@ class _Child:
         }).encode()
 
     def run(self) -> None:
+        self.report.current_cell = None
         job_r, job_w = os.pipe()
         out_r, out_w = os.pipe()
         try:
@@ -206,7 +221,7 @@ class _Child:
             proc = subprocess.Popen(
                 command,
                 pass_fds=(job_r, out_w), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, cwd=self.workdir, env=_environment(self.workdir),
+                stderr=subprocess.PIPE, cwd=self.workdir, env=child_environment(self.workdir),
                 start_new_session=True,
             )
         finally:
@@ -298,6 +313,12 @@ class _Child:
             if now >= self.deadline:
                 self.report.load_message = (f"loading {self.job.module.display} used up the "
                                             f"submission's {self.job.limits.wall_s:g} s limit")
+            elif self.report.current_cell is not None:
+                self.report.load_message = (
+                    f"{self.job.module.display}, cell {self.report.current_cell} was still "
+                    f"running when the notebook's cells had used up their "
+                    f"{self.job.limits.load_s:g} s (does it catch the interruption, or train "
+                    "or download at top level?)")
             else:
                 self.report.load_message = (
                     f"{self.job.module.display} took longer than {self.job.limits.load_s:g} s "
@@ -329,6 +350,9 @@ class _Child:
             return True
         if kind == "done":
             return True
+        if kind in ("cell", "cell_failed") and not self.loaded:
+            self._on_cell(frame)
+            return False
         if not self.loaded:
             raise WireError(f"{kind} before the module was loaded")
         hint = frame.get("hint")
@@ -354,13 +378,32 @@ class _Child:
             raise WireError(f"unknown frame kind {kind!r}")
         return False
 
+    def _on_cell(self, frame: dict[str, Any]) -> None:
+        number = int(frame["cell"])
+        if not any(c.number == number for c in self.job.module.cells):
+            raise WireError(f"no code cell {number}")
+        self.report.current_cell = number
+        if frame["kind"] == "cell":
+            return
+        where = f"{self.job.module.display}, cell {number}"
+        if frame.get("timeout"):
+            note = (f"{where} took longer than {self.job.limits.cell_s:g} s and was stopped; "
+                    "the other cells still ran")
+        else:
+            note = cell_failure(decode_raised(frame["error"]), where)
+        if note not in self.report.notes:  # a restarted child runs the cells again
+            self.report.notes.append(note)
+
     def _settle(self) -> None:
         """After the child is gone: give the run in flight (or the import) its verdict."""
         if self.report.load_error or self.report.load_message:
             return
         if not self.loaded:
-            self.report.load_message = (f"the process ended while importing "
-                                        f"{self.job.module.display}: {self.exit_description()}")
+            doing = f"importing {self.job.module.display}"
+            if self.report.current_cell is not None:
+                doing = f"running {self.job.module.display}, cell {self.report.current_cell}"
+            self.report.load_message = f"the process ended while {doing}: " \
+                                       f"{self.exit_description()}"
             return
         if self.in_flight is not None and self.in_flight not in self.report.outcomes:
             self.report.outcomes[self.in_flight] = RunFailure(

@@ -1,15 +1,18 @@
 """Submissions: a path a student or instructor names → the module the child will load.
 
 For ``grade check`` a path is an assignment folder (the student's working copy), or a single
-``.py`` file: inside an assignment folder, or anywhere with ``--assignment NAME``.
+``.py`` file or ``.ipynb`` notebook: inside an assignment folder, or anywhere with
+``--assignment NAME``.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from grader.assignments import Assignment
 from grader.errors import UsageError
+from grader.notebooks import NotebookError, read_cells
 from grader.sandbox import ModuleUnderTest
 
 MAX_EXTRA_FILES = 200
@@ -24,19 +27,42 @@ def module_from_path(path: Path, assignment: Assignment) -> ModuleUnderTest:
         raise UsageError(f"{path} does not exist")
     if path.is_dir():
         source = path / f"{assignment.module}.py"
+        notebook = path / f"{assignment.module}.ipynb"
+        if notebook.is_file() and (not source.is_file()
+                                   or notebook.stat().st_mtime > source.stat().st_mtime):
+            # A student works in one of the two; the one saved last is the one worked on.
+            module = notebook_module(notebook, assignment, _extra_files(path, notebook))
+            if source.is_file():
+                note = (f"graded {notebook.name}, saved after {source.name} (the more recently "
+                        "saved of the two)")
+                module = replace(module, notes=(note, *module.notes))
+            return module
         if not source.is_file():
-            raise UsageError(f"{path} has no {assignment.module}.py (the file this assignment "
-                             "grades)")
+            raise UsageError(f"{path} has no {assignment.module}.py or {assignment.module}.ipynb "
+                             "(the file this assignment grades)")
         return ModuleUnderTest(assignment.module, source, source.name,
                                _extra_files(path, source))
-    if path.suffix == ".ipynb":
-        raise UsageError(f"{path}: notebook submissions are not supported by this version of "
-                         "grade; save the notebook's code as a .py file")
-    if path.suffix != ".py":
-        raise UsageError(f"{path}: expected a .py file or an assignment folder")
+    if path.suffix not in (".py", ".ipynb"):
+        raise UsageError(f"{path}: expected a .py file, an .ipynb notebook or an assignment "
+                         "folder")
     in_assignment = (path.parent / "assignment.toml").is_file()
     extras = _extra_files(path.parent, path) if in_assignment else ()
+    if path.suffix == ".ipynb":
+        return notebook_module(path, assignment, extras)
     return ModuleUnderTest(assignment.module, path, path.name, extras)
+
+
+def notebook_module(path: Path, assignment: Assignment,
+                    extras: tuple[tuple[str, Path], ...] = ()) -> ModuleUnderTest:
+    """A notebook as the module for ``assignment``: its cells, or the problem that keeps it
+    from being graded (a result, not an error of the grader)."""
+    try:
+        cells, notes = read_cells(path)
+    except NotebookError as exc:
+        return ModuleUnderTest(assignment.module, path, path.name, problem=str(exc))
+    extras = tuple((rel, src) for rel, src in extras
+                   if not (rel.endswith(".ipynb") and src.resolve() == path.resolve()))
+    return ModuleUnderTest(assignment.module, path, path.name, extras, cells, notes)
 
 
 def _extra_files(folder: Path, module_file: Path) -> tuple[tuple[str, Path], ...]:

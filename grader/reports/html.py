@@ -15,21 +15,24 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from grader.notebook_run import ExecutedNotebook
 from grader.reports import format_points
 from grader.results import CheckResult, SubmissionResult, TensorDiff, write_atomic
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["render_report", "template_environment", "write_report"]
 
 TEMPLATE = "report.html.j2"
 SERIES_COLOURS = ("#2563eb", "#9ca3af", "#d97706", "#059669", "#7c3aed")
 _PLOT_W, _PLOT_H, _PLOT_PAD = 360, 150, 6
 
 
-def render_report(result: SubmissionResult) -> str:
-    """The report for ``result`` as one HTML document."""
+def render_report(result: SubmissionResult, notebook: ExecutedNotebook | None = None) -> str:
+    """The report for ``result`` as one HTML document; with ``notebook``, the student's
+    notebook as it ran (``grade check --run-notebook``) follows the checks."""
     exercises = _exercises(result)
     return _environment().get_template(TEMPLATE).render(
         result=result,
+        notebook=notebook,
         heading=result.title or result.assignment,
         exercises=exercises,
         checks_passed=sum(c.status == "passed" for c in result.checks),
@@ -37,9 +40,17 @@ def render_report(result: SubmissionResult) -> str:
     )
 
 
-def write_report(result: SubmissionResult, path: Path) -> None:
+def write_report(result: SubmissionResult, path: Path,
+                 notebook: ExecutedNotebook | None = None) -> None:
     """Render ``result`` and write it to ``path`` atomically, creating parent folders."""
-    write_atomic(path, render_report(result))
+    write_atomic(path, render_report(result, notebook))
+
+
+def template_environment() -> Environment:
+    """The Jinja environment every HTML page of grade renders with, so that all pages share
+    one escaping policy (autoescape on, undefined names an error) and the same filters
+    (``points``, ``duration``, ``thousands``)."""
+    return _environment()
 
 
 def format_duration(seconds: float) -> str:

@@ -29,6 +29,10 @@ def render_summary(result: SubmissionResult, report: Path | None, color: bool) -
     lines.append(click.style(head, bold=True) if color else head)
     if result.status == "error":
         lines.append(style(f"  ✗ could not grade: {result.error}", "error"))
+    for note in result.notes:
+        first, *rest = note.splitlines()
+        lines.append(style(f"  ! {first}", "timeout"))
+        lines.extend(f"    {line.strip()}" for line in rest)
     width = max((len(e) for e in result.exercises), default=10)
     skipped: dict[str, str] = {}
     for exercise, (got, most) in result.exercise_scores().items():
