@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader import notebook_run
 from grader.assignments import Assignment, discover, find_assignment, load_assignment
+from grader.batch import BatchReport, BatchRequest, Progress, run_batch
 from grader.errors import AssignmentError, UsageError
 from grader.grading import grade_module
 from grader.jail import choose_level
@@ -110,4 +113,31 @@ def check(
     return outcomes
 
 
-__all__ = ["AssignmentError", "CheckOutcome", "Target", "check", "resolve_targets"]
+def batch(
+    submissions: Path,
+    assignment: str,
+    out: Path,
+    cwd: Path | None = None,
+    workers: int | None = None,
+    regrade: bool = False,
+    sandbox: str = "auto",
+    dask: str | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> BatchReport:
+    """Grade every submission in ``submissions`` with public and hidden checks into ``out``
+    (``grade batch``); see :mod:`grader.batch`."""
+    cwd = cwd or Path.cwd()
+    root = find_assignment(assignment, cwd / "assignments")
+    if not submissions.is_absolute():
+        submissions = cwd / submissions
+    if not submissions.is_dir():
+        raise UsageError(f"{submissions} is not a folder of submissions")
+    out = out if out.is_absolute() else cwd / out
+    if workers is not None and workers < 1:
+        raise UsageError("--workers must be at least 1")
+    request = BatchRequest(submissions, load_assignment(root), out,
+                           workers or os.cpu_count() or 1, regrade, sandbox, dask)
+    return run_batch(request, on_progress)
+
+
+__all__ = ["AssignmentError", "CheckOutcome", "Target", "batch", "check", "resolve_targets"]

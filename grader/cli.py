@@ -13,7 +13,9 @@ from pathlib import Path
 import click
 
 from grader import __version__, api, jail
+from grader.batch import summary_line
 from grader.errors import ExitCode, GraderError
+from grader.reports.progress import ProgressPrinter
 from grader.reports.terminal import render_summary
 
 
@@ -54,6 +56,35 @@ def check(path: Path | None, assignment: str | None, out: Path, sandbox: str,
         click.echo(render_summary(outcome.result, _relative(outcome.report_html), color))
     failed = any(not o.result.passed for o in outcomes)
     raise SystemExit(ExitCode.CHECKS_FAILED if failed else ExitCode.OK)
+
+
+@cli.command()
+@click.argument("submissions", type=click.Path(path_type=Path))
+@click.option("--assignment", "-a", required=True, help="Assignment name, e.g. 04_custom_function.")
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Folder for each student's results, summary.html, grades.csv and the "
+                   "gradebook.")
+@click.option("--workers", type=int, default=None,
+              help="Submissions graded at once on this machine (default: all cores).")
+@click.option("--dask", "dask_address", metavar="ADDRESS",
+              help="Grade on the Dask cluster whose scheduler is at ADDRESS.")
+@click.option("--regrade", is_flag=True, help="Grade every submission again, changed or not.")
+@click.option("--sandbox", type=click.Choice(jail.LEVELS), default="auto", show_default=True,
+              help="strict: inside bubblewrap, refusing to run without it; auto: strict "
+                   "where bubblewrap works, else basic.")
+def batch(submissions: Path, assignment: str, out: Path, workers: int | None,
+          dask_address: str | None, regrade: bool, sandbox: str) -> None:
+    """Grade every submission in SUBMISSIONS (public and hidden checks), resumably."""
+    bar = ProgressPrinter(sys.stderr.isatty())
+    report = api.batch(submissions, assignment, out, workers=workers, regrade=regrade,
+                       sandbox=sandbox, dask=dask_address, on_progress=bar.update)
+    bar.finish()
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(summary_line(report))
+    click.echo("   ".join(f"  {out / name}" if i == 0 else str(out / name) for i, name in
+                           enumerate(("summary.html", "grades.csv", "gradebook.sqlite"))))
+    raise SystemExit(ExitCode.CHECKS_FAILED if report.errors else ExitCode.OK)
 
 
 def main(argv: list[str] | None = None) -> int:

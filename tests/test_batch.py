@@ -1,0 +1,285 @@
+"""`grade batch`: a real class of mixed submissions, graded through the library and the CLI,
+killed and resumed, changed and regraded, and on a real Dask LocalCluster."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from conftest import ASSIGNMENT_04, ROOT, SOLUTION_04, SUBMISSIONS_04, on_solution
+from grader import api
+from grader.results import SubmissionResult
+
+STUB = ASSIGNMENT_04 / "custom_function.py"
+HOSTILE = ROOT / "tests" / "hostile"
+
+
+def bases() -> dict[str, str]:
+    """Programs the class is made of, by name."""
+    return {
+        "correct": SOLUTION_04.read_text(),
+        "two_bugs": (ROOT / "examples" / "alice" / "custom_function.py").read_text(),
+        "stub": STUB.read_text(),
+        "notes_relu": on_solution(SUBMISSIONS_04 / "bug_notes_relu.py"),
+    }
+
+
+def as_notebook(source: str) -> str:
+    cells = [new_markdown_cell("My submission")]
+    cells += [new_code_cell(part) for part in source.split("\n\n\n")]
+    return nbformat.writes(new_notebook(cells=cells))
+
+
+def write_entry(folder: Path, name: str, form: str, source: str) -> str:
+    """One entry of ``form`` holding ``source``; returns the id the batch should give it."""
+    if form == "py":
+        (folder / f"{name}.py").write_text(source)
+    elif form == "lms":
+        (folder / f"{name}_4711_1234_custom_function.py").write_text(source)
+    elif form == "folder":
+        (folder / name).mkdir()
+        (folder / name / "custom_function.py").write_text(source)
+        (folder / name / "notes.txt").write_text("my notes")
+    elif form == "zip":
+        with zipfile.ZipFile(folder / f"{name}.zip", "w") as z:
+            z.writestr(f"{name}-work/custom_function.py", source)
+    elif form == "ipynb":
+        (folder / f"{name}.ipynb").write_text(as_notebook(source))
+    return name
+
+
+def hostile(case: str) -> str:
+    return SOLUTION_04.read_text() + "\n\n" + (HOSTILE / case).read_text()
+
+
+def make_class(folder: Path) -> dict[str, tuple[str, str]]:
+    """Thirty-odd submissions; returns id -> (what it is, expected kind of outcome)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    expected: dict[str, tuple[str, str]] = {}
+    for base, source in bases().items():
+        for form in ("py", "lms", "folder", "zip", "ipynb"):
+            sid = write_entry(folder, f"{base.replace('_', '')}{form}", form, source)
+            expected[sid] = (base, "same as base")
+    (folder / "syntaxerr.py").write_text("import torch\n\ndef relu_linear_grads(w, b:\n")
+    (folder / "badnotebook.ipynb").write_text('{"cells": [')
+    with zipfile.ZipFile(folder / "traversal.zip", "w") as z:
+        z.writestr("../custom_function.py", SOLUTION_04.read_text())
+    with zipfile.ZipFile(folder / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("custom_function.py", "#" * (60 << 20))
+    for sid in ("syntaxerr", "badnotebook", "traversal", "bomb"):
+        expected[sid] = ("broken", "error")
+    for case in ("sys_exit_at_import.py", "os_exit_in_a_check.py", "fork_bomb.py",
+                 "patch_comparisons.py", "print_fake_results.py", "malicious_reduce.py"):
+        sid = case.removesuffix(".py").replace("_", "")
+        source = string_template(hostile(case))
+        (folder / f"{sid}.py").write_text(source)
+        expected[sid] = ("hostile", "error" if case == "sys_exit_at_import.py" else "graded")
+    (folder / "twin.py").write_text(SOLUTION_04.read_text())
+    (folder / "twin.zip").write_bytes((folder / "correctzip.zip").read_bytes())
+    expected["twin"] = ("duplicate", "error")
+    (folder / "README.txt").write_text("not a submission")
+    return expected
+
+
+def string_template(source: str) -> str:
+    import string
+
+    return string.Template(source).safe_substitute(tag=f"{time.time_ns() % 10**9}.5",
+                                                   marker="/nonexistent/marker")
+
+
+def comparable(result: SubmissionResult) -> dict:
+    data = result.to_dict()
+    for key in ("submission", "duration_s"):
+        data.pop(key)
+    data["checks"] = [{k: v for k, v in c.items() if k != "duration_s"} for c in data["checks"]]
+    data["notes"] = [n for n in data["notes"] if "converted" not in n]
+    return data
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("class")
+    expected = make_class(tmp / "submissions")
+    report = api.batch(tmp / "submissions", "04_custom_function", tmp / "out", cwd=ROOT,
+                       workers=2)
+    return tmp, expected, report
+
+
+def test_a_class_of_mixed_submissions_gets_the_right_results(graded_class, grade):
+    tmp, expected, report = graded_class
+    results = {r.submission: r for r in report.results}
+    assert set(results) == set(expected)
+    assert len(results) >= 30 and report.graded_now == len(results)
+    direct = {name: grade(source, include_hidden=True) for name, source in bases().items()}
+    assert direct["correct"].score == direct["correct"].max_score > 0
+    assert direct["stub"].score == 0
+    assert 0 < direct["notes_relu"].score < direct["notes_relu"].max_score
+    for sid, (base, outcome) in expected.items():
+        result = results[sid]
+        if outcome == "same as base":
+            assert comparable(result) == comparable(direct[base]), sid
+        else:
+            assert result.status == outcome, (sid, result.error)
+    assert "zip bomb" in results["bomb"].error
+    assert "twin.py" in results["twin"].error and "twin.zip" in results["twin"].error
+    assert results["patchcomparisons"].score < results["correctpy"].score
+    assert any("README.txt" in w for w in report.warnings)
+
+
+def test_each_student_gets_result_report_and_gradescope_files_and_the_class_gets_csv(
+        graded_class):
+    tmp, expected, report = graded_class
+    out = tmp / "out"
+    for sid in expected:
+        result = SubmissionResult.from_json((out / sid / "result.json").read_text())
+        assert result.submission == sid
+        assert (out / sid / "report.html").read_text().count(sid) >= 1
+        gradescope = json.loads((out / sid / "gradescope.json").read_text())
+        assert gradescope["score"] == result.score
+    lines = (out / "grades.csv").read_text().splitlines()
+    assert lines[0] == "id,score,max_score,status,MyReLU,MyLeakyReLU,relu_linear_grads"
+    assert len(lines) == 1 + len(expected)
+    row = next(line for line in lines if line.startswith("correctpy,"))
+    assert row.split(",")[1] == row.split(",")[2]
+    summary = (out / "summary.html").read_text()
+    assert 'href="correctpy/report.html"' in summary
+
+
+def test_a_second_run_grades_only_what_changed(graded_class):
+    tmp, expected, first = graded_class
+    subs = tmp / "submissions"
+    (subs / "stubpy.py").write_text(SOLUTION_04.read_text())  # the stub became a solution
+    again = api.batch(subs, "04_custom_function", tmp / "out", cwd=ROOT, workers=2)
+    assert again.graded_now == 1 and again.reused == len(expected) - 1
+    results = {r.submission: r for r in again.results}
+    assert results["stubpy"].score == results["stubpy"].max_score
+    rows = _rows(tmp / "out")
+    runs = {sid: run for sid, run in rows}
+    assert len(set(runs.values())) == 2 and list(runs.values()).count(runs["stubpy"]) == 1
+    assert sorted(runs) == sorted(expected)
+
+
+def _rows(out: Path) -> list[tuple[str, str]]:
+    with sqlite3.connect(out / "gradebook.sqlite") as db:
+        return db.execute("SELECT id, run FROM submissions ORDER BY id").fetchall()
+
+
+def _small_class(folder: Path, n: int) -> None:
+    folder.mkdir(parents=True)
+    sources = list(bases().values())
+    for i in range(n):
+        (folder / f"s{i:02d}.py").write_text(sources[i % len(sources)] + f"\n# {i}\n")
+
+
+def _cli(*args: str, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "grader", "batch", *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True, **kwargs)
+
+
+@pytest.mark.slow
+def test_a_batch_killed_midway_resumes_and_grades_each_submission_exactly_once(tmp_path):
+    _small_class(tmp_path / "subs", 12)
+    out = tmp_path / "out"
+    proc = _cli(str(tmp_path / "subs"), "--assignment", "04_custom_function", "--out", str(out),
+                "--workers", "2")
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        if (out / "gradebook.sqlite").exists() and len(_rows(out)) >= 4:
+            break
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    before = dict(_rows(out))
+    assert 4 <= len(before) < 12
+    done = _cli(str(tmp_path / "subs"), "--assignment", "04_custom_function", "--out", str(out),
+                "--workers", "2")
+    stdout, stderr = done.communicate(timeout=300)
+    assert done.returncode == 0, stderr
+    assert f"{12 - len(before)}" in stdout and f"{len(before)} unchanged" in stdout
+    after = dict(_rows(out))
+    assert sorted(after) == [f"s{i:02d}" for i in range(12)]
+    assert all(after[sid] == run for sid, run in before.items())  # not graded again
+    clean = api.batch(tmp_path / "subs", "04_custom_function", tmp_path / "clean", cwd=ROOT,
+                      workers=2)
+    resumed = {r.submission: comparable(r) for r in
+               (SubmissionResult.from_json((out / sid / "result.json").read_text())
+                for sid in after)}
+    assert resumed == {r.submission: comparable(r) for r in clean.results}
+
+
+@pytest.mark.slow
+def test_a_dask_cluster_gives_the_same_results_as_local_workers(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    _small_class(tmp_path / "subs", 6)
+    local = api.batch(tmp_path / "subs", "04_custom_function", tmp_path / "local", cwd=ROOT,
+                      workers=2)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        remote = api.batch(tmp_path / "subs", "04_custom_function", tmp_path / "dask",
+                           cwd=ROOT, dask=cluster.scheduler_address)
+    assert remote.graded_now == 6
+    assert [comparable(r) for r in remote.results] == [comparable(r) for r in local.results]
+
+
+def test_cli_reports_problems_in_one_line_with_exit_status_2(tmp_path):
+    done = _cli(str(tmp_path / "missing"), "--assignment", "04_custom_function", "--out",
+                str(tmp_path / "out"))
+    stdout, stderr = done.communicate(timeout=60)
+    assert done.returncode == 2
+    assert stderr.strip().count("\n") == 0 and "is not a folder of submissions" in stderr
+
+
+EVIL = "<script>window.__pwned=1</script>"
+
+
+def test_a_student_report_opens_in_a_browser_with_student_text_escaped(tmp_path):
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip(f"{chromium} not installed")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    anchor = "        (input,) = ctx.saved_tensors\n        return grad_output.masked_fill"
+    assert SOLUTION_04.read_text().count(anchor) == 1
+    (subs / "mallory.py").write_text(f"print({EVIL!r})\n" + SOLUTION_04.read_text().replace(
+        anchor, f"        raise ValueError({EVIL!r})\n{anchor}"))
+    report = api.batch(subs, "04_custom_function", tmp_path / "out", cwd=ROOT, workers=1)
+    (result,) = report.results
+    assert any(EVIL in c.message for c in result.checks)
+    page_file = tmp_path / "out" / "mallory" / "report.html"
+    assert EVIL not in page_file.read_text()
+    problems: list[str] = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page()
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            page.goto(page_file.as_uri())
+            bars = page.locator(".bars .track")
+            assert bars.count() == 3
+            for i in range(3):
+                box = bars.nth(i).bounding_box()
+                assert box is not None and box["width"] > 0 and box["height"] > 0
+            assert page.evaluate("typeof window.__pwned") == "undefined"
+            assert EVIL in page.locator("body").inner_text()  # shown as text, not run
+            page.goto((tmp_path / "out" / "summary.html").as_uri())
+            assert page.locator("#histogram").bounding_box() is not None
+            assert page.evaluate("typeof window.__pwned") == "undefined"
+        finally:
+            browser.close()
+    assert problems == []

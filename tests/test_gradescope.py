@@ -1,0 +1,331 @@
+"""Gradescope's results.json, from results built in memory and from a real grading."""
+
+from __future__ import annotations
+
+import copy
+import json
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import ROOT, Grade
+from grader.reports.gradescope import (
+    run_autograder_script,
+    setup_script,
+    to_gradescope,
+    validate_gradescope,
+    write_gradescope,
+)
+from grader.results import SCHEMA, CheckResult, CheckStatus, Environment, SubmissionResult
+
+ALICE = ROOT / "examples" / "alice" / "custom_function.py"
+NO_CUDA = "no CUDA device here"
+
+
+def _check(check_id: str, device: str = "cpu", *, hidden: bool = False,
+           status: CheckStatus = "passed", score: float = 1.0, max_score: float = 1.0,
+           message: str = "", title: str = "") -> CheckResult:
+    return CheckResult(id=check_id, exercise=check_id.split("/")[0], device=device,
+                       hidden=hidden, status=status,
+                       score=score, max_score=max_score, message=message, title=title)
+
+
+def _graded(*, hidden_random_passes: bool = True) -> SubmissionResult:
+    """Public checks first, hidden after, as grading lists them; one check ran on two
+    devices, the others were skipped on cuda."""
+    random_score = 1.0 if hidden_random_passes else 0.0
+    checks = [
+        _check("MyReLU/forward", title="forward gives input.clamp(min=0)"),
+        _check("MyReLU/forward", "cuda", status="skipped", score=0, max_score=0,
+               message=NO_CUDA, title="forward gives input.clamp(min=0)"),
+        _check("MyReLU/grad_at_zero", status="failed", score=0,
+               message="input.grad: 2 of 5 values differ\nHint: mask with `input > 0`",
+               title="gradient at exactly 0 is 0"),
+        _check("relu_linear_grads/notes", status="timeout", score=0, max_score=2,
+               message="took longer than 10 s"),
+        _check("MyReLU/devices", score=0.5, max_score=0.5, title="stays on its device"),
+        _check("MyReLU/devices", "cuda", score=0.5, max_score=0.5,
+               title="stays on its device"),
+        _check("relu_linear_grads/random", hidden=True,
+               status="passed" if hidden_random_passes else "failed",
+               score=random_score, message="" if hidden_random_passes else "w.grad differs",
+               title="a random batch"),
+        _check("MyReLU/empty", hidden=True, status="error", score=0, max_score=0.5,
+               message="IndexError: index 0 is out of bounds", title="an empty input"),
+    ]
+    return SubmissionResult(
+        assignment="04_custom_function", submission="alice", status="graded",
+        score=sum(c.score for c in checks), max_score=sum(c.max_score for c in checks),
+        duration_s=2.2, checks=checks, title="Custom autograd Functions",
+        exercises=["MyReLU", "MyLeakyReLU", "relu_linear_grads"],
+        environment=Environment(grader_version="0.1.0", torch_version="2.13.0",
+                                python_version="3.11.7", sandbox="strict"),
+        notes=["cell 3 only ran its definitions"],
+    )
+
+
+def _error() -> SubmissionResult:
+    message = "custom_function.py, line 1: SyntaxError: invalid syntax"
+    checks = [
+        _check("MyReLU/forward", status="error", score=0, message=message),
+        _check("MyReLU/forward", "cuda", status="skipped", score=0, max_score=0,
+               message=NO_CUDA),
+        _check("MyReLU/hidden_shapes", hidden=True, status="error", score=0, max_score=2,
+               message=message),
+    ]
+    return SubmissionResult(
+        assignment="04_custom_function", submission="bob", status="error", error=message,
+        score=0.0, max_score=3.0, duration_s=0.4, checks=checks,
+        exercises=["MyReLU"],
+    )
+
+
+def test_one_test_per_check_and_device_that_ran_in_exercise_order() -> None:
+    data = to_gradescope(_graded())
+    assert [(t["number"], t["name"]) for t in data["tests"]] == [
+        ("1.1", "MyReLU › forward gives input.clamp(min=0) [cpu]"),
+        ("1.2", "MyReLU › gradient at exactly 0 is 0 [cpu]"),
+        ("1.3", "MyReLU › stays on its device [cpu]"),
+        ("1.4", "MyReLU › stays on its device [cuda]"),
+        ("1.5", "MyReLU › an empty input [cpu]"),
+        ("3.1", "relu_linear_grads › notes [cpu]"),  # no title: the check's own name
+        ("3.2", "relu_linear_grads › a random batch [cpu]"),
+    ]
+    assert data["extra_data"]["skipped"] == 1
+    assert "cuda checks skipped: no CUDA device here" in data["output"]
+
+
+def test_scores_statuses_and_messages() -> None:
+    result = _graded()
+    data = to_gradescope(result)
+    tests = {t["extra_data"]["id"] + " " + t["extra_data"]["device"]: t for t in data["tests"]}
+    assert data["score"] == result.score == 3.0
+    assert sum(t["score"] for t in data["tests"]) == result.score
+    assert sum(t["max_score"] for t in data["tests"]) == result.max_score
+    assert tests["MyReLU/forward cpu"]["status"] == "passed"
+    failed = tests["MyReLU/grad_at_zero cpu"]
+    assert (failed["status"], failed["score"], failed["max_score"]) == ("failed", 0, 1)
+    assert failed["output"] == "input.grad: 2 of 5 values differ\nHint: mask with `input > 0`"
+    timeout, error = tests["relu_linear_grads/notes cpu"], tests["MyReLU/empty cpu"]
+    assert (timeout["status"], timeout["output"]) == ("failed", "took longer than 10 s")
+    assert timeout["extra_data"]["status"] == "timeout"
+    assert (error["status"], error["extra_data"]["status"]) == ("failed", "error")
+    assert error["output"] == "IndexError: index 0 is out of bounds"
+
+
+def test_hidden_checks_wait_for_publication_public_ones_are_visible() -> None:
+    data = to_gradescope(_graded())
+    visibility = {t["extra_data"]["id"]: t["visibility"] for t in data["tests"]}
+    assert visibility == {
+        "MyReLU/forward": "visible", "MyReLU/grad_at_zero": "visible",
+        "relu_linear_grads/notes": "visible", "MyReLU/devices": "visible",
+        "relu_linear_grads/random": "after_published", "MyReLU/empty": "after_published",
+    }
+    assert data["stdout_visibility"] == "hidden"
+
+
+def test_overview_reveals_nothing_of_hidden_outcomes() -> None:
+    passes = to_gradescope(_graded(hidden_random_passes=True))
+    fails = to_gradescope(_graded(hidden_random_passes=False))
+    assert passes["score"] != fails["score"]
+    assert passes["output"] == fails["output"]
+    assert "Public checks: 2 / 5 points" in passes["output"]
+    assert "Hidden checks: 1.5 points" in passes["output"]
+    assert "cell 3 only ran its definitions" in passes["output"]
+
+
+def test_error_submission_scores_zero_with_its_message_and_failed_tests() -> None:
+    result = _error()
+    data = to_gradescope(result)
+    assert data["score"] == 0
+    assert data["output"] == result.error
+    assert [(t["name"], t["status"], t["score"]) for t in data["tests"]] == [
+        ("MyReLU › forward [cpu]", "failed", 0),
+        ("MyReLU › hidden_shapes [cpu]", "failed", 0),
+    ]
+    assert all(t["output"] == result.error for t in data["tests"])
+    assert data["extra_data"]["status"] == "error"
+    validate_gradescope(data)
+
+
+def test_top_level_fields() -> None:
+    data = to_gradescope(_graded())
+    assert data["execution_time"] == 3  # 2.2 s, rounded up to whole seconds
+    assert data["extra_data"]["schema"] == SCHEMA
+    assert data["extra_data"]["sandbox"] == "strict"
+    assert data["extra_data"]["max_score"] == _graded().max_score
+    assert to_gradescope(_error())["extra_data"]["sandbox"] is None
+
+
+def test_written_file_round_trips_and_validates(tmp_path: Path) -> None:
+    path = tmp_path / "out" / "alice" / "gradescope.json"
+    write_gradescope(_graded(), path)
+    loaded = json.loads(path.read_text(encoding="utf-8"))
+    assert loaded == to_gradescope(_graded())
+    validate_gradescope(loaded)
+    assert [p.name for p in path.parent.iterdir()] == ["gradescope.json"]  # no temp file
+
+
+ODD = ('quotes " and \', backslash \\ and \\n, tab\t, newline\n, NUL \x00, bell \x07, '
+       'unicode ✓ › 𝛁, a lone surrogate \ud800, </pre><script>alert(1)</script>, {"x": 1}')
+
+
+def test_odd_text_survives_json(tmp_path: Path) -> None:
+    result = _graded()
+    checks = [replace(c, message=ODD, title=ODD) if c.status == "failed" else c
+              for c in result.checks]
+    result = replace(result, checks=checks, submission=ODD, notes=[ODD])
+    path = tmp_path / "gradescope.json"
+    write_gradescope(result, path)
+    loaded = json.loads(path.read_bytes())
+    failed = next(t for t in loaded["tests"] if t["extra_data"]["status"] == "failed")
+    assert failed["output"] == ODD
+    assert failed["name"] == f"MyReLU › {ODD} [cpu]"
+    assert loaded["extra_data"]["submission"] == ODD
+    assert ODD in loaded["output"]
+
+
+def test_a_check_scoring_above_its_maximum_makes_no_document() -> None:
+    result = _graded()
+    bad = replace(result, checks=[replace(result.checks[0], score=2.0)])
+    with pytest.raises(ValueError, match=r"tests\[0\].score 2.0 is above its max_score 1.0"):
+        to_gradescope(bad)
+    with pytest.raises(ValueError, match="score must be a finite number"):
+        to_gradescope(replace(result, score=float("nan")))
+
+
+def test_gradescope_documented_example_is_valid() -> None:
+    validate_gradescope({
+        "score": 44.0, "execution_time": 136, "output": "Text relevant to the submission",
+        "output_format": "simple_format", "test_output_format": "text",
+        "test_name_format": "text", "visibility": "after_due_date",
+        "stdout_visibility": "visible", "extra_data": {},
+        "tests": [{"score": 2.0, "max_score": 2.0, "status": "passed", "name": "Your name",
+                   "name_format": "text", "number": "1.1", "output": "Giant string",
+                   "output_format": "text", "tags": ["tag1", "tag2"],
+                   "visibility": "visible", "extra_data": {}}],
+        "leaderboard": [{"name": "Accuracy", "value": 0.926},
+                        {"name": "Time", "value": 15.1, "order": "asc"},
+                        {"name": "Stars", "value": "*****"}],
+    })
+    validate_gradescope({"tests": [{"score": 1, "max_score": 2}, {"score": 0}]})
+
+
+def _set(path: str, value: object) -> Any:
+    """A mutation of a valid document: set the value at ``tests.0.status``-like ``path``."""
+    def mutate(data: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node: Any = data
+        for part in parents:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        node[last] = value
+    return mutate
+
+
+def _drop_scores(data: dict[str, Any]) -> None:
+    """No top-level score, and one test without one."""
+    del data["score"]
+    del data["tests"][-1]["score"]
+
+
+@pytest.mark.parametrize(("mutate", "message"), [
+    (_set("grade", 1), "unknown key 'grade'"),
+    (_set("tests.0.points", 1), r"unknown key 'tests\[0\].points'"),
+    (_set("score", "4"), "score must be a finite number, got str"),
+    (_set("score", True), "score must be a finite number, got bool"),
+    (_set("score", float("inf")), "score must be a finite number"),
+    (_set("execution_time", 2.5), "execution_time must be an integer, got float"),
+    (_set("output", None), "output must be a string, got NoneType"),
+    (_set("output_format", "rtf"), "output_format must be one of text, html, simple_format"),
+    (_set("test_name_format", "markdown"), "test_name_format must be one of"),
+    (_set("visibility", "public"), "visibility must be one of hidden, after_due_date, "
+                                   "after_published, visible; got 'public'"),
+    (_set("stdout_visibility", "always"), "stdout_visibility must be one of"),
+    (_set("extra_data", []), "extra_data must be an object, got list"),
+    (_set("extra_data", {"when": float("nan")}), "extra_data must hold only JSON values"),
+    (_set("extra_data", {"path": Path("x")}), "extra_data must hold only JSON values"),
+    (_set("tests", {}), "tests must be a list of objects, got dict"),
+    (_set("tests", ["a test"]), "tests must be a list of objects, got list"),
+    (_set("tests.0.status", "skipped"), r"tests\[0\].status must be one of passed, failed"),
+    (_set("tests.0.max_score", "1"), r"tests\[0\].max_score must be a finite number"),
+    (_set("tests.0.number", 1.1), r"tests\[0\].number must be a string, got float"),
+    (_set("tests.0.tags", ["ok", 3]), r"tests\[0\].tags must be a list of strings"),
+    (_set("tests.0.visibility", "later"), r"tests\[0\].visibility must be one of"),
+    (_set("tests.0.name_format", "pdf"), r"tests\[0\].name_format must be one of"),
+    (_set("tests.0.output_format", "pdf"), r"tests\[0\].output_format must be one of"),
+    (_set("tests.0.extra_data", "x"), r"tests\[0\].extra_data must be an object"),
+    (_set("tests.0.score", 1.5), r"tests\[0\].score 1.5 is above its max_score 1.0"),
+    (_set("leaderboard", [{"name": "Accuracy"}]), r"leaderboard\[0\] lacks value"),
+    (_set("leaderboard", [{"name": "Time", "value": 1, "order": "up"}]),
+     r"leaderboard\[0\].order must be one of asc, desc"),
+    (_set("leaderboard", [{"name": "Time", "value": None}]),
+     r"leaderboard\[0\].value must be a finite number or a string"),
+    (_drop_scores, "needs a top-level score, or a score on every test"),
+])
+def test_validation_rejects_each_broken_rule(mutate: Any, message: str) -> None:
+    data = to_gradescope(_graded())
+    validate_gradescope(copy.deepcopy(data))  # the document before the mutation is valid
+    mutate(data)
+    with pytest.raises(ValueError, match=message):
+        validate_gradescope(data)
+
+
+def test_validation_rejects_a_document_that_is_not_an_object() -> None:
+    with pytest.raises(ValueError, match="must be an object, got list"):
+        validate_gradescope([])  # type: ignore[arg-type]
+
+
+def test_a_real_grading_exports_its_score_and_hides_hidden_checks(grade: Grade) -> None:
+    result = grade(ALICE, include_hidden=True)
+    assert result.status == "graded" and 0 < result.score < result.max_score
+    data = to_gradescope(result)
+    validate_gradescope(json.loads(json.dumps(data)))
+    assert data["score"] == result.score
+    assert sum(t["score"] for t in data["tests"]) == pytest.approx(result.score)
+    ran = [c for c in result.checks if c.status != "skipped"]
+    assert len(data["tests"]) == len(ran)
+    hidden = [t for t in data["tests"] if t["extra_data"]["hidden"]]
+    assert hidden and all(t["visibility"] == "after_published" for t in hidden)
+    assert all(t["visibility"] == "visible" for t in data["tests"] if t not in hidden)
+    assert any(t["status"] == "failed" for t in hidden)  # alice's bug fails a hidden check
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.parametrize("make", [run_autograder_script, setup_script])
+def test_scripts_are_valid_bash(make: Any, tmp_path: Path) -> None:
+    script = tmp_path / "script.sh"
+    script.write_text(make("04_custom_function"))
+    done = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert script.read_text().startswith("#!/usr/bin/env bash\n")
+
+
+def test_run_autograder_grades_the_submission_as_one_batch_entry() -> None:
+    script = run_autograder_script("04_custom_function")
+    lines = script.splitlines()
+    assert "cp -R /autograder/submission /tmp/subs/student" in lines
+    assert "grade batch /tmp/subs --assignment 04_custom_function --out /tmp/out" in lines
+    copy_line = "    cp /tmp/out/student/gradescope.json /autograder/results/results.json"
+    assert copy_line in lines
+    assert lines.index(copy_line) > lines.index(
+        "grade batch /tmp/subs --assignment 04_custom_function --out /tmp/out")
+
+
+def test_setup_installs_cpu_torch_bubblewrap_and_the_course_grader() -> None:
+    lines = setup_script("04_custom_function").splitlines()
+    assert any("apt-get install" in line and "bubblewrap" in line for line in lines)
+    assert any("pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
+               in line for line in lines)
+    assert "/autograder/venv/bin/pip install /autograder/source" in lines
+
+
+@pytest.mark.parametrize("name", ["", "04; rm -rf /", "../04_custom_function", "$(id)",
+                                  "a b", "-x"])
+def test_scripts_refuse_what_is_not_an_assignment_name(name: str) -> None:
+    for make in (run_autograder_script, setup_script):
+        with pytest.raises(ValueError, match="not an assignment name"):
+            make(name)
