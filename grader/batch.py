@@ -172,8 +172,8 @@ def run_batch(request: BatchRequest,
             on_progress(Progress(0, total, started))
         hashes = {task.id: digest for task, digest in pending}
         for done, result in enumerate(_grade_all([t for t, _ in pending], request, level), 1):
-            _write_student_files(result, request.out)
-            book.record(result, hashes[result.submission], version, run)
+            text = _write_student_files(result, request.out)
+            book.record(result, hashes[result.submission], version, run, text)
             report.graded_now += 1
             if on_progress:
                 on_progress(Progress(done, total, started, result))
@@ -208,22 +208,25 @@ def _grade_all(tasks: list[Task], request: BatchRequest, level: str
             while running:
                 finished, running = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
-                    yield future.result()
-                    following = next(queue, None)
+                    following = next(queue, None)  # keep the worker busy while we write
                     if following is not None:
                         running.add(pool.submit(grade_task, following, request.assignment,
                                                 references, level, workspace))
+                    yield future.result()
 
 
 def _text_hash(text: str | None) -> str:
     return hashlib.sha256((text or "").encode()).hexdigest()
 
 
-def _write_student_files(result: SubmissionResult, out: Path) -> None:
+def _write_student_files(result: SubmissionResult, out: Path) -> str:
+    """The student's three files; returns the result's JSON for the gradebook."""
     folder = out / result.submission
-    write_atomic(folder / "result.json", result.to_json() + "\n")
+    text = result.to_json(indent=None)
+    write_atomic(folder / "result.json", text + "\n")
     write_report(result, folder / "report.html")
     write_gradescope(result, folder / "gradescope.json")
+    return text
 
 
 def write_class_outputs(assignment: Assignment, results: list[SubmissionResult],

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import linecache
 import math
+import operator
 import os
 import random
 import resource
@@ -25,21 +26,12 @@ from collections.abc import Callable
 from typing import Any
 
 # Bound before any submitted code can replace them.
+_len, _any, _map, _tuple, _enumerate = len, any, map, tuple, enumerate
+_isinstance, _setattr, _delattr, _vars = isinstance, setattr, delattr, vars
+_is_not = operator.is_not
 _exit = os._exit
 _monotonic = time.monotonic
 _setitimer = signal.setitimer
-
-
-def _read_job(fd: int) -> dict[str, Any]:
-    chunks = []
-    while True:
-        chunk = os.read(fd, 1 << 20)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    os.close(fd)
-    job: dict[str, Any] = json.loads(b"".join(chunks))
-    return job
 
 
 def _user_process_count() -> int:
@@ -90,23 +82,36 @@ class _Patchables:
 
     def __init__(self, targets: list[Any]) -> None:
         self._saved = [(t, dict(vars(t))) for t in targets]
+        # What each namespace looked like after the last restore: when nothing was set,
+        # added or removed since, a comparison by identity in C (microseconds for the
+        # thousands of names of torch) stands in for the full restore.
+        self._clean = [_fingerprint(vars(t)) for t in targets]
 
     def restore(self) -> None:
-        for target, saved in self._saved:
-            current = vars(target)
+        for i, (target, saved) in _enumerate(self._saved):
+            current = _vars(target)
+            keys, values = self._clean[i]
+            if (_len(current) == _len(keys) and not _any(_map(_is_not, current, keys))
+                    and not _any(_map(_is_not, current.values(), values))):
+                continue
             added = [n for n, v in current.items()
-                     if n not in saved and not isinstance(v, types.ModuleType)]
+                     if n not in saved and not _isinstance(v, types.ModuleType)]
             for name in added:  # submodules imported lazily since the snapshot stay
                 try:
-                    delattr(target, name)
+                    _delattr(target, name)
                 except (AttributeError, TypeError):
                     pass
             for name, value in saved.items():
                 if current.get(name, _MISSING) is not value:
                     try:
-                        setattr(target, name, value)
+                        _setattr(target, name, value)
                     except (AttributeError, TypeError):
                         pass
+            self._clean[i] = _fingerprint(current)
+
+
+def _fingerprint(namespace: dict[str, Any]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    return _tuple(namespace), _tuple(namespace.values())
 
 
 _MISSING = object()
@@ -211,101 +216,139 @@ def _patched(module: types.ModuleType, patch: Any) -> types.ModuleType:
     return copy
 
 
-def main(job_fd: int, out_fd: int) -> None:
-    job = _read_job(job_fd)
-    import builtins
-    import math
+class Runtime:
+    """What every child needs before its job: torch and the grader imported, the timeout
+    alarm installed, a snapshot of the modules a submission might patch.
 
-    import numpy
-    import numpy.random
-    import torch
-    import torch.nn.functional
+    A freshly started child builds it for its one job; a zygote (:mod:`grader.zygote`)
+    builds it once, warms torch up, and forks a child per job that inherits it.
+    """
 
-    from grader import wire
-    from grader.assignments import CheckSource, load_check_sources
-    from grader.errors import CheckTimeout
-    from grader.observations import Raised
+    def __init__(self) -> None:
+        import builtins
+        import math
 
-    send: Callable[[dict[str, Any]], None] = lambda message: wire.send(out_fd, message)  # noqa: E731
-    torch.set_num_threads(1)
-    cuda = bool(job.get("allow_cuda", True)) and torch.cuda.is_available()
-    send({"kind": "hello", "cuda": torch.cuda.get_device_name(0) if cuda else None})
+        import numpy
+        import numpy.random
+        import torch
+        import torch.nn.functional
 
-    sources = [CheckSource(**src) for src in job["sources"]]
-    specs = {spec.id: spec for spec in load_check_sources(sources, job["assignment"])}
+        from grader.errors import CheckTimeout
 
-    def on_alarm(signum: int, frame: Any) -> None:
-        raise CheckTimeout()
+        torch.set_num_threads(1)
 
-    signal.signal(signal.SIGALRM, on_alarm)
-    gradcheck_module = sys.modules["torch.autograd.gradcheck"]
-    patchables = _Patchables([builtins, math, random, torch, torch.Tensor, torch.autograd,
-                              gradcheck_module, torch.testing, torch.nn.functional, numpy,
-                              json, json.encoder])
-    os.chdir(job["workdir"])
-    sys.path.insert(0, job["workdir"])
-    sys.argv = [job["display"]]
-    if cuda:  # CUDA maps much address space at start: map it before the limit is set
-        warm = torch.randn(8, 8, device="cuda", requires_grad=True)
-        (warm @ warm).sum().backward()  # type: ignore[no-untyped-call]
-        torch.cuda.synchronize()
-    apply_limits(job["limits"])
+        def on_alarm(signum: int, frame: Any) -> None:
+            raise CheckTimeout()
 
-    try:
-        if job.get("cells"):
-            module = _new_module(job["module"], job["path"])
-            _run_cells(module, job["display"], job["cells"], float(job["limits"]["cell_s"]),
-                       send, patchables.restore)
-        else:
-            module = _load_module(job["module"], job["path"], job["display"])
-    except BaseException as exc:  # SyntaxError, SystemExit, anything: a result, not a crash
-        patchables.restore()
-        send({"kind": "load_failed", "error": Raised.from_exception(exc)})
-        _exit(0)
-    patchables.restore()  # what the import patched must not break the channel
-    send({"kind": "loaded"})
+        signal.signal(signal.SIGALRM, on_alarm)
+        gradcheck_module = sys.modules["torch.autograd.gradcheck"]
+        self.patchables = _Patchables([builtins, math, random, torch, torch.Tensor,
+                                       torch.autograd, gradcheck_module, torch.testing,
+                                       torch.nn.functional, numpy, json, json.encoder])
 
-    for run in job["runs"]:
-        patchables.restore()
-        spec = specs[run["check"]]
-        device = run["device"]
-        key = {"check": run["check"], "device": device, "hint": run.get("hint")}
-        if device == "cuda" and not cuda:
-            send({"kind": "skipped", **key, "reason": "no CUDA device here"})
-            continue
-        target = module if run.get("hint") is None else _patched(
-            module, spec.hints[run["hint"]].patch)
-        send({"kind": "start", **key})
-        seed = int(spec.seed)
-        # The global generators get another seed than rng: code that draws from them instead
-        # of the generator it was given must not happen to draw the very same numbers.
-        global_seed = (seed + 1) % 2**32
-        torch.manual_seed(global_seed)
-        random.seed(global_seed)
-        numpy.random.seed(global_seed)
-        started = _monotonic()
+    @classmethod
+    def start(cls) -> Runtime:
+        return cls()
+
+    def warm_up(self) -> None:
+        """Run what torch imports lazily on first use (autograd's engine, optimizers,
+        functional Jacobians), on the CPU only: CUDA must never start in a forking parent."""
+        import torch
+        import torch.autograd.functional
+
+        x = torch.randn(4, 3, requires_grad=True)
+        layer = torch.nn.Linear(3, 2)
+        optimizer = torch.optim.SGD([x, *layer.parameters()], lr=0.1)
+        loss = torch.nn.functional.cross_entropy(layer(torch.relu(x)), torch.tensor([0, 1, 0, 1]))
+        loss.backward()  # type: ignore[no-untyped-call]
+        optimizer.step()
+        optimizer.zero_grad()
+        torch.autograd.functional.jacobian(  # type: ignore[no-untyped-call]
+            torch.tanh, torch.randn(3, dtype=torch.float64))
+        torch.autograd.gradcheck(torch.sin, (torch.randn(2, dtype=torch.float64,
+                                                         requires_grad=True),))
+        self.patchables.restore()
+
+    def run_job(self, job: dict[str, Any], out_fd: int) -> None:
+        """Load the job's module and observe every run of it; ends the process."""
+        import numpy
+        import numpy.random
+        import torch
+
+        from grader import wire
+        from grader.assignments import CheckSource, load_check_sources
+        from grader.errors import CheckTimeout
+        from grader.observations import Raised
+
+        patchables = self.patchables
+        def send(message: dict[str, Any]) -> None:
+            wire.send(out_fd, message)
+
+        cuda = bool(job.get("allow_cuda", True)) and torch.cuda.is_available()
+        send({"kind": "hello", "cuda": torch.cuda.get_device_name(0) if cuda else None})
+
+        sources = [CheckSource(**src) for src in job["sources"]]
+        specs = {spec.id: spec for spec in load_check_sources(sources, job["assignment"])}
+        os.chdir(job["workdir"])
+        sys.path.insert(0, job["workdir"])
+        sys.argv = [job["display"]]
+        if cuda:  # CUDA maps much address space at start: map it before the limit is set
+            warm = torch.randn(8, 8, device="cuda", requires_grad=True)
+            (warm @ warm).sum().backward()  # type: ignore[no-untyped-call]
+            torch.cuda.synchronize()
+        apply_limits(job["limits"])
+
         try:
-            rng = torch.Generator(device=device).manual_seed(seed)
-            _setitimer(signal.ITIMER_REAL, spec.time_limit_s)
+            if job.get("cells"):
+                module = _new_module(job["module"], job["path"])
+                _run_cells(module, job["display"], job["cells"], float(job["limits"]["cell_s"]),
+                           send, patchables.restore)
+            else:
+                module = _load_module(job["module"], job["path"], job["display"])
+        except BaseException as exc:  # SyntaxError, SystemExit, anything: a result, not a crash
+            patchables.restore()
+            send({"kind": "load_failed", "error": Raised.from_exception(exc)})
+            _exit(0)
+        patchables.restore()  # what the import patched must not break the channel
+        send({"kind": "loaded"})
+
+        for run in job["runs"]:
+            patchables.restore()
+            spec = specs[run["check"]]
+            device = run["device"]
+            key = {"check": run["check"], "device": device, "hint": run.get("hint")}
+            if device == "cuda" and not cuda:
+                send({"kind": "skipped", **key, "reason": "no CUDA device here"})
+                continue
+            target = module if run.get("hint") is None else _patched(
+                module, spec.hints[run["hint"]].patch)
+            send({"kind": "start", **key})
+            seed = int(spec.seed)
+            # The global generators get another seed than rng: code that draws from them instead
+            # of the generator it was given must not happen to draw the very same numbers.
+            global_seed = (seed + 1) % 2**32
+            torch.manual_seed(global_seed)
+            random.seed(global_seed)
+            numpy.random.seed(global_seed)
+            started = _monotonic()
             try:
-                value = spec.scenario(target, device, rng)
-            finally:
-                _setitimer(signal.ITIMER_REAL, 0)
-                patchables.restore()
-        except CheckTimeout:
-            send({"kind": "timeout", **key, "duration_s": _monotonic() - started})
-            continue
-        except BaseException as exc:
-            value = Raised.from_exception(exc)
-        elapsed = _monotonic() - started
-        try:
-            send({"kind": "observed", **key, "value": value, "duration_s": elapsed})
-        except BaseException as exc:  # an observation the wire cannot encode
-            send({"kind": "observed", **key, "value": Raised.from_exception(exc),
-                  "duration_s": elapsed})
-    send({"kind": "done"})
-    _exit(0)
-
-
-if __name__ == "__main__":
-    main(int(sys.argv[1]), int(sys.argv[2]))
+                rng = torch.Generator(device=device).manual_seed(seed)
+                _setitimer(signal.ITIMER_REAL, spec.time_limit_s)
+                try:
+                    value = spec.scenario(target, device, rng)
+                finally:
+                    _setitimer(signal.ITIMER_REAL, 0)
+                    patchables.restore()
+            except CheckTimeout:
+                send({"kind": "timeout", **key, "duration_s": _monotonic() - started})
+                continue
+            except BaseException as exc:
+                value = Raised.from_exception(exc)
+            elapsed = _monotonic() - started
+            try:
+                send({"kind": "observed", **key, "value": value, "duration_s": elapsed})
+            except BaseException as exc:  # an observation the wire cannot encode
+                send({"kind": "observed", **key, "value": Raised.from_exception(exc),
+                      "duration_s": elapsed})
+        send({"kind": "done"})
+        _exit(0)

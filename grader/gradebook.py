@@ -105,15 +105,17 @@ class Gradebook:
         return Stored(SubmissionResult.from_json(row[0]), row[1], row[2], row[3], row[4])
 
     def record(self, result: SubmissionResult, content_hash: str, assignment_version: str,
-               run: str) -> None:
-        """Store ``result`` (replacing an older one) and commit before returning."""
+               run: str, result_json: str | None = None) -> None:
+        """Store ``result`` (replacing an older one) and commit before returning;
+        ``result_json`` is its JSON when the caller already has it."""
         env = result.environment
         with self._transaction():
             self._db.execute(
                 "INSERT OR REPLACE INTO submissions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 (result.assignment, result.submission, content_hash, assignment_version,
                  result.status, result.score, result.max_score, result.duration_s,
-                 env.grader_version if env else "", time.time(), run, result.to_json()))
+                 env.grader_version if env else "", time.time(), run,
+                 result_json or result.to_json(indent=None)))
             self._db.execute("DELETE FROM checks WHERE assignment = ? AND submission = ?",
                              (result.assignment, result.submission))
             self._db.executemany(

@@ -136,8 +136,10 @@ class SubmissionResult:
         ordered.update(data)
         return ordered
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, allow_nan=False)
+    def to_json(self, indent: int | None = 2) -> str:
+        """The ``result.json`` document; ``indent=None`` writes it compactly, several times
+        faster (the C encoder), as a batch does for thousands of students."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SubmissionResult:

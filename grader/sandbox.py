@@ -1,44 +1,38 @@
 """Run a module's scenarios in an isolated child process and collect what it observed.
 
-The child (:mod:`grader.child`) gets its own temporary work dir holding only the
-submission's files, a scrubbed environment, stdin from ``/dev/null``, its own process
-group, and resource limits it sets on itself before any submitted code is imported. Its
-observations come back over a private pipe, never its stdout. This parent enforces the
-wall clock: per run (the check's time limit plus a grace), for the import, and for the
-whole submission. A child that crashes, exits or hangs is killed with its whole process
-group; the run in flight becomes an ``error`` or ``timeout`` and a fresh child carries on
-with the runs that remain, so every result already produced survives.
+Each child is forked from a warm zygote (:mod:`grader.forkserver`, :mod:`grader.zygote`)
+that already imported torch and the grader, so a child costs milliseconds rather than the
+second a fresh interpreter and torch take. The child (:mod:`grader.child`) gets its own
+work dir holding only the submission's files, a scrubbed environment, stdin from
+``/dev/null``, its own session, and resource limits it sets on itself before any submitted
+code is imported; at the strict level the zygote and its children live inside bubblewrap.
+Observations come back over a private pipe, never stdout. This parent enforces the wall
+clock: per run (the check's time limit plus a grace), for the import, and for the whole
+submission. A child that crashes, exits or hangs is killed with its whole session; the run
+in flight becomes an ``error`` or ``timeout`` and a fresh child carries on with the runs
+that remain, so every result already produced survives.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import selectors
 import shutil
 import signal
-import subprocess
-import sys
-import tempfile
-import threading
 import time
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from grader import jail
+from grader import forkserver
 from grader.assignments import Assignment
+from grader.errors import GraderError
 from grader.limits import Limits
 from grader.notebooks import NotebookCell, cell_failure
 from grader.observations import Observed, RunFailure, RunKey, RunReport
 from grader.wire import FrameReader, WireError, decode_raised, decode_value
 
 GRACE_S = 2.0
-_GRADER_PARENT = str(Path(__file__).resolve().parent.parent)
-_BOOT = (
-    "import sys; sys.path.insert(0, sys.argv.pop(1)); from grader.child import main; "
-    "main(int(sys.argv[1]), int(sys.argv[2]))"
-)
 _PASS_ENV = ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
 
 
@@ -87,16 +81,44 @@ def run_session(job: SessionJob) -> RunReport:
     report = RunReport()
     started = time.monotonic()
     deadline = started + job.limits.wall_s
-    workdir = Path(tempfile.mkdtemp(prefix="grade-"))
+    launcher = _Launcher(job.level, job.allow_cuda)
     try:
         for limits, runs in _group_by_limits(job):
-            _run_group(replace(job, limits=limits, runs=runs), workdir, deadline, report)
+            _run_group(replace(job, limits=limits, runs=runs), launcher, deadline, report)
             if report.load_error or report.load_message:
                 break
     finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+        launcher.close()
     report.duration_s = time.monotonic() - started
     return report
+
+
+class _Launcher:
+    """Children for one session, forked from a warm zygote lent by the pool; a zygote that
+    a submission killed is replaced for the children that remain."""
+
+    def __init__(self, level: str, allow_cuda: bool) -> None:
+        self.level, self.allow_cuda = level, allow_cuda
+        self.zygote: forkserver.Zygote | None = None
+
+    def current(self) -> forkserver.Zygote:
+        if self.zygote is not None and not self.zygote.alive():
+            self.zygote.close()
+            self.zygote = None
+        if self.zygote is None:
+            try:
+                self.zygote = forkserver.POOL.acquire(self.level, self.allow_cuda)
+            except (forkserver.ZygoteGone, OSError) as exc:
+                raise GraderError(f"cannot start a grading process: {exc}") from None
+        return self.zygote
+
+    def workdir(self) -> Path:
+        return self.current().root / "job"
+
+    def close(self) -> None:
+        if self.zygote is not None:
+            forkserver.POOL.release(self.zygote)
+            self.zygote = None
 
 
 def _group_by_limits(job: SessionJob) -> list[tuple[Limits, tuple[RunKey, ...]]]:
@@ -108,7 +130,8 @@ def _group_by_limits(job: SessionJob) -> list[tuple[Limits, tuple[RunKey, ...]]]
     return [(limits, tuple(runs)) for limits, runs in groups.items()]
 
 
-def _run_group(job: SessionJob, workdir: Path, deadline: float, report: RunReport) -> None:
+def _run_group(job: SessionJob, launcher: _Launcher, deadline: float,
+               report: RunReport) -> None:
     """Run ``job.runs`` in as many children as crashes make necessary."""
     pending = list(job.runs)
     while pending:
@@ -118,9 +141,10 @@ def _run_group(job: SessionJob, workdir: Path, deadline: float, report: RunRepor
                     "timeout", f"not run: the submission used up its {job.limits.wall_s:g} s "
                                "time limit")
             return
+        workdir = launcher.workdir()
         _prepare_workdir(workdir, job.module)
         child = _Child(job, pending, workdir, deadline, report)
-        child.run()
+        child.run(launcher.current())
         done = [k for k in pending if k in report.outcomes]
         pending = [k for k in pending if k not in report.outcomes]
         if report.load_error or report.load_message:
@@ -190,9 +214,9 @@ class _Child:
         self.channel_closed = False
         self.returncode: int | None = None
 
-    def _payload(self) -> bytes:
+    def _job(self) -> dict[str, Any]:
         a, m = self.job.assignment, self.job.module
-        return json.dumps({
+        return {
             "assignment": a.name,
             "sources": [asdict(s) for s in a.sources_for(self.job.include_hidden)],
             "module": m.name,
@@ -200,66 +224,44 @@ class _Child:
             "cells": [asdict(c) for c in m.cells],
             "display": m.display,
             "workdir": str(self.workdir),
+            "environment": child_environment(self.workdir),
             "limits": asdict(self.job.limits),
             "allow_cuda": self.job.allow_cuda,
             "runs": [{"check": k.check, "device": k.device, "hint": k.hint} for k in self.runs],
-        }).encode()
+        }
 
-    def run(self) -> None:
+    def run(self, zygote: forkserver.Zygote) -> None:
         self.report.current_cell = None
-        job_r, job_w = os.pipe()
-        out_r, out_w = os.pipe()
         try:
-            if self.job.level == "strict":
-                command = jail.command(
-                    [sys.executable, "-I", "-u", "-B", "-c", _BOOT, jail.GRADER_MOUNT,
-                     str(job_r), str(out_w)],
-                    self.workdir, Path(_GRADER_PARENT) / "grader", self.job.allow_cuda)
-            else:
-                command = [sys.executable, "-I", "-u", "-B", "-c", _BOOT, _GRADER_PARENT,
-                           str(job_r), str(out_w)]
-            proc = subprocess.Popen(
-                command,
-                pass_fds=(job_r, out_w), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, cwd=self.workdir, env=child_environment(self.workdir),
-                start_new_session=True,
-            )
-        finally:
-            os.close(job_r)
-            os.close(out_w)
-        payload = self._payload()
-        writer = threading.Thread(target=_write_all, args=(job_w, payload), daemon=True)
-        writer.start()
+            forked = zygote.spawn(self._job())
+        except forkserver.ZygoteGone as exc:
+            self.killed_for = f"could not be started ({exc})"
+            self._settle()
+            return
         limit = self.job.limits.output_kb * 1024
-        streams = {proc.stdout: _Stream("stdout", limit), proc.stderr: _Stream("stderr", limit)}
+        streams = {forked.stdout: _Stream("stdout", limit),
+                   forked.stderr: _Stream("stderr", limit)}
         try:
-            self._loop(proc, out_r, streams)
+            self._loop(forked.frames, streams)
         finally:
-            if self.channel_closed:
-                # The child is ending on its own: let its exit status arrive before the kill,
-                # which would otherwise hide it (inside bubblewrap, bwrap's status is the
-                # child's only once the child is gone).
-                try:
-                    proc.wait(timeout=1.0)
-                except subprocess.TimeoutExpired:
-                    pass
-            _kill_group(proc)
-            os.close(out_r)
-            self.returncode = _child_status(proc.wait(), self.job.level)
+            status = zygote.wait(forked.pid, 1.0) if self.channel_closed else None
+            if status is None:
+                zygote.kill(forked.pid)
+                status = zygote.wait(forked.pid, 5.0)
+            os.close(forked.frames)
+            self.returncode = status
             _drain(streams)
-            writer.join(timeout=1)
             self._store_output(streams)
         self._settle()
 
-    def _store_output(self, streams: dict[Any, _Stream]) -> None:
+    def _store_output(self, streams: dict[int, _Stream]) -> None:
         for stream in streams.values():
             name = stream.name
             setattr(self.report, name, getattr(self.report, name) + stream.text())
             setattr(self.report, f"{name}_bytes",
                     getattr(self.report, f"{name}_bytes") + stream.total)
 
-    def _loop(self, proc: subprocess.Popen[bytes], out_r: int,
-              streams: dict[Any, _Stream]) -> None:
+    def _loop(self, out_r: int, streams: dict[int, _Stream]) -> None:
         reader = FrameReader()
         sel = selectors.DefaultSelector()
         sel.register(out_r, selectors.EVENT_READ, "frames")
@@ -274,17 +276,16 @@ class _Child:
                     self._on_time_out(spawned)
                     return
                 for sk, _ in sel.select(timeout=min(wait, 0.5)):
-                    fd = sk.fd if sk.data == "frames" else sk.fileobj
-                    data = os.read(fd if isinstance(fd, int) else fd.fileno(), 65536)
+                    data = os.read(sk.fd, 65536)
                     if not data:
-                        sel.unregister(sk.fileobj)
+                        sel.unregister(sk.fd)
                         open_channels -= 1
                         if sk.data == "frames":
                             self.channel_closed = True
                             return  # the child is gone (or closed its channel)
                         continue
                     if sk.data == "output":
-                        streams[sk.fileobj].feed(data)
+                        streams[sk.fd].feed(data)
                         continue
                     try:
                         frames = reader.feed(data)
@@ -431,45 +432,19 @@ class _Child:
                 "(does the code call os._exit() or exit()?)")
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    try:
-        while data:
-            n = os.write(fd, data)
-            data = data[n:]
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def _drain(streams: dict[Any, _Stream]) -> None:
-    """Read what the killed group left in its output pipes, then close them."""
+def _drain(streams: dict[int, _Stream]) -> None:
+    """Read what the killed child left in its output pipes, then close them."""
     sel = selectors.DefaultSelector()
-    for pipe in streams:
-        sel.register(pipe, selectors.EVENT_READ)
+    for fd in streams:
+        sel.register(fd, selectors.EVENT_READ)
     end = time.monotonic() + 0.5
     while sel.get_map() and time.monotonic() < end:
         for sk, _ in sel.select(timeout=0.1):
-            data = os.read(sk.fileobj.fileno(), 65536)  # type: ignore[union-attr]
+            data = os.read(sk.fd, 65536)
             if data:
-                streams[sk.fileobj].feed(data)
+                streams[sk.fd].feed(data)
             else:
-                sel.unregister(sk.fileobj)
+                sel.unregister(sk.fd)
     sel.close()
-    for pipe in streams:
-        pipe.close()
-
-
-def _child_status(returncode: int, level: str) -> int:
-    """The child's exit status as Popen reports it (``-N`` for a signal): bubblewrap exits
-    with ``128 + N`` when the process it runs was killed by signal ``N``."""
-    if level == "strict" and 128 < returncode < 128 + 65:
-        return -(returncode - 128)
-    return returncode
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    for fd in streams:
+        os.close(fd)

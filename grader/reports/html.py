@@ -8,6 +8,7 @@ module computes layout numbers and groups checks, and never marks text safe.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -121,7 +122,10 @@ class ExerciseView:
     skipped: list[SkippedGroup]
 
 
+@functools.cache
 def _environment() -> Environment:
+    """One environment per process: it caches the compiled templates, which a batch would
+    otherwise compile again for every student."""
     env = Environment(
         loader=PackageLoader("grader.reports", "templates"),
         autoescape=True,

@@ -1,0 +1,225 @@
+"""The warm parent of children: imports torch and the grader once, then forks a child per job.
+
+Starting Python and importing torch costs about a second; forking a process that already
+did costs milliseconds. The zygote is started like any child (same command line, same
+bubblewrap jail at the strict level, same scrubbed environment) and serves one job at a time
+over a Unix socket from :mod:`grader.forkserver`:
+
+``fork`` (with three file descriptors: the child's stdout, stderr and observation channel)
+→ the zygote forks; the child starts its own session, moves to the job's work dir, sets its
+limits and runs the job exactly as a freshly started child would (:func:`grader.child.run_job`);
+the zygote answers ``forked`` and, when the child ends, ``exited`` with its wait status.
+``kill`` ends the job's processes; ``reset`` (after each submission) also ends every process
+the job left behind — inside the strict level's PID namespace, every process but the zygote
+itself (``kill(-1)``).
+
+The zygote never runs submitted code itself and never initialises CUDA (children do, after
+the fork). It is made non-dumpable, so a child cannot ptrace it or write its memory to
+tamper with the children of later submissions; a child can only kill it, which the grader
+notices and answers with a fresh zygote.
+"""
+
+from __future__ import annotations
+
+import array
+import ctypes
+import gc
+import json
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+from typing import Any
+
+_PR_SET_DUMPABLE = 4
+_PR_SET_PDEATHSIG = 1
+
+
+def _prctl(option: int, value: int) -> None:
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(option, value, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def send_message(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = None
+                 ) -> None:
+    body = json.dumps(message).encode()
+    data = struct.pack(">I", len(body)) + body
+    if fds:
+        sock.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+    else:
+        sock.sendall(data)
+
+
+def receive_message(sock: socket.socket, max_fds: int = 0) -> tuple[dict[str, Any], list[int]]:
+    """One framed message and the file descriptors that came with it; EOFError at the end."""
+    fds: list[int] = []
+    head = b""
+    while len(head) < 4:
+        chunk, ancillary, _, _ = sock.recvmsg(4 - len(head),
+                                              socket.CMSG_SPACE(max_fds * 4) if max_fds else 0)
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds.extend(array.array("i", payload[:len(payload) - len(payload) % 4]))
+        if not chunk:
+            raise EOFError
+        head += chunk
+    (size,) = struct.unpack(">I", head)
+    body = b""
+    while len(body) < size:
+        chunk = sock.recv(size - len(body))
+        if not chunk:
+            raise EOFError
+        body += chunk
+    return json.loads(body), fds
+
+
+def serve(sock_fd: int, in_pid_namespace: bool) -> None:
+    """The zygote's loop; returns (and the process exits) when the grader closes the socket.
+    ``in_pid_namespace``: it runs in a PID namespace of its own (the strict level), where
+    ending every other process is safe."""
+    from grader import child
+
+    runtime = child.Runtime.start()
+    _freeze()
+    warm = False
+    _prctl(_PR_SET_DUMPABLE, 0)
+    sock = socket.socket(fileno=sock_fd)
+    children: set[int] = set()
+    # A child's end wakes the loop at once (SIGCHLD through a wakeup pipe), so the grader
+    # learns its exit status without polling delays.
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+    signal.set_wakeup_fd(wake_w)
+    send_message(sock, {"kind": "ready", "pid": os.getpid()})
+    while True:
+        ready = select.select([sock.fileno(), wake_r], [], [], 1.0)[0]
+        if wake_r in ready:
+            while True:
+                try:
+                    if not os.read(wake_r, 512):
+                        break
+                except BlockingIOError:
+                    break
+        _reap(children, sock)
+        if sock.fileno() not in ready:
+            continue
+        try:
+            message, fds = receive_message(sock, max_fds=3)
+        except (EOFError, ConnectionError):
+            return
+        kind = message.get("kind")
+        if kind == "fork" and len(fds) == 3:
+            pid = os.fork()
+            if pid == 0:
+                sock.close()
+                signal.set_wakeup_fd(-1)
+                os.close(wake_r)
+                os.close(wake_w)
+                _run_child(runtime, message["job"], fds)
+            for fd in fds:
+                os.close(fd)
+            children.add(pid)
+            send_message(sock, {"kind": "forked", "pid": pid})
+            if not warm:
+                # While the first child runs (a single `grade check` needs no more), load
+                # what torch imports lazily, so that later children find it loaded.
+                runtime.warm_up()
+                _freeze()
+                warm = True
+        elif kind == "kill":
+            _kill_session(int(message["pid"]))
+        elif kind == "stats":
+            send_message(sock, {"kind": "stats", **_memory()})
+        elif kind == "reset":
+            for pid in list(children):
+                _kill_session(pid)
+            if in_pid_namespace:
+                try:
+                    os.kill(-1, signal.SIGKILL)  # every process here but this one (and init)
+                except ProcessLookupError:
+                    pass
+            _reap(children, sock)
+            send_message(sock, {"kind": "reset"})
+        else:
+            for fd in fds:
+                os.close(fd)
+
+
+def _freeze() -> None:
+    """Objects that exist now are the children's inheritance: keep the collector from
+    walking (and so copying, page by page) them in every child."""
+    gc.collect()
+    gc.freeze()
+
+
+def _run_child(runtime: Any, job: dict[str, Any], fds: list[int]) -> None:
+    """In the forked child: become the job's process, like a freshly started child."""
+    try:
+        os.setsid()
+        _prctl(_PR_SET_DUMPABLE, 1)  # its own limits apply; it may dump nothing (RLIMIT_CORE)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        stdout_fd, stderr_fd, out_fd = fds
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(stdout_fd, 1)
+        os.dup2(stderr_fd, 2)
+        for fd in (devnull, stdout_fd, stderr_fd):
+            if fd > 2:
+                os.close(fd)
+        sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+        os.environ.clear()
+        os.environ.update(job.pop("environment"))
+        runtime.run_job(job, out_fd)
+    finally:
+        os._exit(0)
+
+
+def _kill_session(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _reap(children: set[int], sock: socket.socket) -> None:
+    """Collect every exited child: a job's child is reported with its status; others (a
+    job's orphans re-parented here) are only collected."""
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        if pid in children:
+            children.discard(pid)
+            send_message(sock, {"kind": "exited", "pid": pid, "status": _exit_code(status)})
+
+
+def _memory() -> dict[str, int]:
+    """Peak resident memory in KiB: the zygote's own and its largest child's."""
+    import resource
+
+    with open("/proc/self/status") as f:
+        fields = dict(line.split(":", 1) for line in f if ":" in line)
+    own = int(fields.get("VmHWM", "0 kB").split()[0])
+    return {"zygote_peak_kib": own,
+            "child_peak_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}
+
+
+def _exit_code(status: int) -> int:
+    """A wait status as Popen reports it: the exit code, or ``-N`` for signal N."""
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status)
+    return os.WEXITSTATUS(status) if os.WIFEXITED(status) else -1
+
+
+def main() -> None:
+    serve(int(sys.argv[1]), sys.argv[2] == "pidns")
