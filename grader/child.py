@@ -246,10 +246,6 @@ class Runtime:
                                        torch.autograd, gradcheck_module, torch.testing,
                                        torch.nn.functional, numpy, json, json.encoder])
 
-    @classmethod
-    def start(cls) -> Runtime:
-        return cls()
-
     def warm_up(self) -> None:
         """Run what torch imports lazily on first use (autograd's engine, optimizers,
         functional Jacobians), on the CPU only: CUDA must never start in a forking parent."""

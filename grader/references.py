@@ -46,6 +46,10 @@ class ReferenceCache:
 
     reports: dict[str, RunReport] = field(default_factory=dict)
 
+    def cached(self, assignment: Assignment, include_hidden: bool) -> RunReport | None:
+        """The report if it was computed already, else None (nothing is run)."""
+        return self.reports.get(fingerprint(assignment, include_hidden))
+
     def get(self, assignment: Assignment, include_hidden: bool) -> RunReport:
         key = fingerprint(assignment, include_hidden)
         if key not in self.reports:

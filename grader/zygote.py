@@ -83,7 +83,7 @@ def serve(sock_fd: int, in_pid_namespace: bool) -> None:
     ending every other process is safe."""
     from grader import child
 
-    runtime = child.Runtime.start()
+    runtime = child.Runtime()
     _freeze()
     warm = False
     _prctl(_PR_SET_DUMPABLE, 0)

@@ -136,3 +136,14 @@ def on_solution(overlay: Path) -> str:
 
 def solution_source() -> str:
     return SOLUTION_04.read_text()
+
+
+def import_file(path: Path, name: str):
+    """A Python file as a module of its own, for tests that call a solution's or a checks
+    file's functions directly (the grader loads them the same way)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -3,7 +3,6 @@ graded in real child processes against the reference, and the reference against 
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import warnings
 
@@ -17,6 +16,7 @@ from conftest import (
     assert_loses_exactly,
     by_id,
     failing,
+    import_file,
     on_solution,
 )
 from grader.results import CheckResult
@@ -60,11 +60,8 @@ def grade(grade_for):
 
 
 def load_reference():
-    spec = importlib.util.spec_from_file_location(
-        "tensor_basics_reference", SOLUTIONS / "01_tensor_basics" / "tensor_basics.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return import_file(SOLUTIONS / "01_tensor_basics" / "tensor_basics.py",
+                       "tensor_basics_reference")
 
 
 @pytest.mark.parametrize("bug", sorted(BUGS))

@@ -5,8 +5,6 @@ torch.optim.SGD, convergence over many seeds, the recovery judge)."""
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 import torch
 
@@ -17,6 +15,7 @@ from conftest import (
     assert_loses_exactly,
     by_id,
     failing,
+    import_file,
     on_solution,
 )
 from grader.observations import Raised, TensorValue
@@ -55,19 +54,12 @@ def grade(grade_for):
 
 def load_checks(kind: str):
     """A checks file as a module, for its helpers (the grader loads it the same way)."""
-    spec = importlib.util.spec_from_file_location(f"checks_05_{kind}", CHECKS / f"{kind}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return import_file(CHECKS / f"{kind}.py", f"checks_05_{kind}")
 
 
 @pytest.fixture(scope="module")
 def solution():
-    spec = importlib.util.spec_from_file_location(
-        "solution_05", SOLUTIONS / NAME / "linear_regression.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return import_file(SOLUTIONS / NAME / "linear_regression.py", "solution_05")
 
 
 @pytest.mark.parametrize("bug", sorted(BUGS))

@@ -4,13 +4,20 @@ statistical judges of make_rings, which must never fail a correct solution."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
 
 import pytest
 import torch
 
-from conftest import SOLUTIONS, SUBMISSIONS, assert_loses_exactly, by_id, failing, on_solution
+from conftest import (
+    SOLUTIONS,
+    SUBMISSIONS,
+    assert_loses_exactly,
+    by_id,
+    failing,
+    import_file,
+    on_solution,
+)
 from grader.observations import Observed, RunKey, TensorValue
 from grader.results import CheckResult
 
@@ -121,10 +128,7 @@ def test_the_reference_trains_well_within_the_limits(references, load):
 
 
 def _solution():
-    spec = importlib.util.spec_from_file_location("dnn_classifier_reference", SOLUTION_06)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return import_file(SOLUTION_06, "dnn_classifier_reference")
 
 
 @pytest.mark.parametrize("check_id", ["make_rings/radius_distribution",

@@ -209,6 +209,10 @@ def test_a_batch_killed_midway_resumes_and_grades_each_submission_exactly_once(t
     stdout, stderr = done.communicate(timeout=300)
     assert done.returncode == 0, stderr
     assert f"{12 - len(before)}" in stdout and f"{len(before)} unchanged" in stdout
+    # Not a terminal: one log line per submission graded in this run, no progress bar.
+    logged = [line for line in stderr.splitlines() if line.startswith("[")]
+    assert len(logged) == 12 - len(before) and "█" not in stderr
+    assert logged[-1].startswith(f"[{12 - len(before)}/{12 - len(before)}] s")
     after = dict(_rows(out))
     assert sorted(after) == [f"s{i:02d}" for i in range(12)]
     assert all(after[sid] == run for sid, run in before.items())  # not graded again

@@ -286,3 +286,27 @@ def test_writefile_and_time_magics_behave_as_in_jupyter(grade, tmp_path):
     use = "%%time\nimport helper_module\nassert helper_module.SCALE == 1.0\n" + relu_linear
     result = grade(write(tmp_path, plain_notebook(setup, relu, leaky, helper, use)))
     assert result.status == "graded" and failing(result) == set() and result.notes == []
+
+
+def test_cells_marked_by_tag_or_comment_run_as_the_rule_says(tmp_path):
+    from grader.notebooks import read_cells
+
+    def code(source, tags=()):
+        cell = new_code_cell(source)
+        cell.metadata["tags"] = list(tags)
+        return cell
+
+    notebook = new_notebook(cells=[
+        code("import torch\nRATE = 0.1\n", tags=["graded"]),          # 1: graded by tag
+        code("# grade: graded\ndef f():\n    return RATE\n"),         # 2: graded by comment
+        code("raise SystemExit('never')\n", tags=["skip"]),           # 3: skip by tag
+        code("# grade: skip\nraise SystemExit('never')\n"),           # 4: skip by comment
+        code("def helper():\n    return 1\n\nprint('explore')\n"),    # 5: definitions only
+    ])
+    cells, notes = read_cells(write(tmp_path, notebook))
+    assert [(c.number, c.mode) for c in cells] == [
+        (1, "all"), (2, "all"), (3, "skip"), (4, "skip"), (5, "definitions")]
+    assert cells[2].source == cells[3].source == ""
+    assert "print" not in cells[4].source and "def helper" in cells[4].source
+    assert notes == ("work.ipynb: only definitions ran from cells 5, which are not marked "
+                     "graded (their other statements were not run)",)
