@@ -10,11 +10,17 @@ from pathlib import Path
 from grader import notebook_run
 from grader.assignments import Assignment, discover, find_assignment, load_assignment
 from grader.batch import BatchReport, BatchRequest, Progress, run_batch
+from grader.build import BuildOutcome
+from grader.build import build as build_assignment
 from grader.errors import AssignmentError, UsageError
 from grader.grading import grade_module
 from grader.jail import choose_level
 from grader.references import ReferenceCache
+from grader.release import ReleaseOutcome
+from grader.release import release as make_release
 from grader.reports.html import write_report
+from grader.reports.junit import write_junit
+from grader.reports.markdown import write_summary
 from grader.results import SubmissionResult, write_atomic
 from grader.sandbox import ModuleUnderTest
 from grader.submissions import module_from_path
@@ -113,6 +119,80 @@ def check(
     return outcomes
 
 
+@dataclass(frozen=True)
+class CiOutcome:
+    """``grade ci``: the checks, and where the JUnit XML and the Markdown summary went."""
+
+    outcomes: list[CheckOutcome]
+    junit_xml: Path
+    summary_md: Path
+    step_summary: Path | None
+
+
+def ci(
+    path: Path | None = None,
+    assignment: str | None = None,
+    out: Path = Path("reports"),
+    cwd: Path | None = None,
+    sandbox: str = "auto",
+    step_summary: Path | None = None,
+) -> CiOutcome:
+    """:func:`check`, plus ``out/junit.xml`` and ``out/summary.md``; the summary is also
+    appended to ``step_summary`` (``$GITHUB_STEP_SUMMARY`` on GitHub Actions) when given."""
+    cwd = cwd or Path.cwd()
+    outcomes = check(path, assignment, out, cwd, sandbox=sandbox)
+    out = out if out.is_absolute() else cwd / out
+    results = [o.result for o in outcomes]
+    junit_path, summary_path = out / "junit.xml", out / "summary.md"
+    try:
+        write_junit(results, junit_path)
+        text = write_summary(results, summary_path)
+        if step_summary is not None:
+            with step_summary.open("a", encoding="utf-8") as handle:
+                handle.write(text + "\n")
+    except OSError as exc:
+        raise UsageError(f"cannot write the CI summary: {exc.strerror}: "
+                         f"{exc.filename}") from None
+    return CiOutcome(outcomes, junit_path, summary_path, step_summary)
+
+
+def _assignments(assignment: str | None, cwd: Path) -> list[Assignment]:
+    assignments_dir = cwd / "assignments"
+    if assignment is not None:
+        return [load_assignment(find_assignment(assignment, assignments_dir))]
+    roots = discover(assignments_dir)
+    if not roots:
+        raise UsageError(f"no assignments under {assignments_dir}")
+    return [load_assignment(r) for r in roots]
+
+
+def build(assignment: str | None = None, cwd: Path | None = None, sandbox: str = "auto",
+          on_built: Callable[[BuildOutcome], None] | None = None) -> list[BuildOutcome]:
+    """``grade build``: verify and record references for one assignment or all of them
+    (:mod:`grader.build`); an assignment refused does not stop the others."""
+    outcomes = []
+    for loaded in _assignments(assignment, cwd or Path.cwd()):
+        outcome = build_assignment(loaded, sandbox)
+        if on_built is not None:
+            on_built(outcome)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def release(out: Path, assignment: str | None = None, cwd: Path | None = None,
+            grader_requirement: str | None = None) -> ReleaseOutcome:
+    """``grade release``: the students' copy of the course (:mod:`grader.release`)."""
+    cwd = cwd or Path.cwd()
+    out = out if out.is_absolute() else cwd / out
+    chosen = _assignments(assignment, cwd)
+    resolved = out.resolve()
+    for a in chosen:
+        if resolved == a.root.resolve() or a.root.resolve() in resolved.parents:
+            raise UsageError(f"--out {out} is inside assignment {a.name}; choose a folder "
+                             "outside the course's assignments")
+    return make_release(chosen, out, grader_requirement)
+
+
 def batch(
     submissions: Path,
     assignment: str,
@@ -140,4 +220,5 @@ def batch(
     return run_batch(request, on_progress)
 
 
-__all__ = ["AssignmentError", "CheckOutcome", "Target", "batch", "check", "resolve_targets"]
+__all__ = ["AssignmentError", "BuildOutcome", "CheckOutcome", "CiOutcome", "ReleaseOutcome",
+           "Target", "batch", "build", "check", "ci", "release", "resolve_targets"]

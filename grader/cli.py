@@ -14,7 +14,9 @@ import click
 
 from grader import __version__, api, jail
 from grader.batch import summary_line
+from grader.build import BuildOutcome
 from grader.errors import ExitCode, GraderError
+from grader.reports import format_points
 from grader.reports.progress import ProgressPrinter
 from grader.reports.terminal import render_summary
 
@@ -51,11 +53,80 @@ def check(path: Path | None, assignment: str | None, out: Path, sandbox: str,
     assignment under ./assignments).
     """
     outcomes = api.check(path, assignment, out, sandbox=sandbox, run_notebook=run_notebook)
+    _finish_check(outcomes)
+
+
+def _finish_check(outcomes: list[api.CheckOutcome]) -> None:
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     for outcome in outcomes:
         click.echo(render_summary(outcome.result, _relative(outcome.report_html), color))
     failed = any(not o.result.passed for o in outcomes)
     raise SystemExit(ExitCode.CHECKS_FAILED if failed else ExitCode.OK)
+
+
+@cli.command()
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--assignment", "-a", help="Assignment name, e.g. 04_custom_function.")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("reports"),
+              show_default=True,
+              help="Folder for result.json, report.html, junit.xml and summary.md.")
+@click.option("--sandbox", type=click.Choice(jail.LEVELS), default="auto", show_default=True,
+              help="strict: inside bubblewrap, refusing to run without it; auto: strict "
+                   "where bubblewrap works, else basic.")
+def ci(path: Path | None, assignment: str | None, out: Path, sandbox: str) -> None:
+    """Like check, for CI: also writes junit.xml and summary.md (appended to
+    $GITHUB_STEP_SUMMARY when it is set); exits 1 when a check fails."""
+    step = os.environ.get("GITHUB_STEP_SUMMARY")
+    outcome = api.ci(path, assignment, out, sandbox=sandbox,
+                     step_summary=Path(step) if step else None)
+    click.echo(f"JUnit XML: {_relative(outcome.junit_xml)}   "
+               f"Markdown summary: {_relative(outcome.summary_md)}"
+               + ("   (appended to $GITHUB_STEP_SUMMARY)" if step else ""))
+    _finish_check(outcome.outcomes)
+
+
+@cli.command()
+@click.option("--assignment", "-a", help="Build only this assignment (default: all of them).")
+@click.option("--sandbox", type=click.Choice(jail.LEVELS), default="auto", show_default=True,
+              help="Where the solutions and stubs run (as for check).")
+def build(assignment: str | None, sandbox: str) -> None:
+    """Verify that each solution scores full marks and each untouched stub zero, then record
+    the public checks' reference results that `grade check` uses without solutions."""
+
+    def show(outcome: BuildOutcome) -> None:
+        scores = ", ".join(f"{v.label} {format_points(v.result.score)}/"
+                           f"{format_points(v.result.max_score)}" for v in outcome.verdicts)
+        if outcome.ok:
+            where = _relative(outcome.written[0].parent) if outcome.written else "-"
+            click.echo(f"✓ {outcome.assignment}: {scores}; recorded {outcome.runs} public runs "
+                       f"({', '.join(outcome.devices)}) in {where} ({outcome.duration_s:.1f} s)")
+        else:
+            click.echo(f"✗ {outcome.assignment}: {scores + '; ' if scores else ''}"
+                       "nothing recorded:")
+            for problem in outcome.problems:
+                click.echo(f"    {problem}")
+
+    outcomes = api.build(assignment, sandbox=sandbox, on_built=show)
+    refused = [o.assignment for o in outcomes if not o.ok]
+    if refused:
+        click.echo(f"grade: not recorded: {', '.join(refused)}", err=True)
+    raise SystemExit(ExitCode.CHECKS_FAILED if refused else ExitCode.OK)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Folder for the students' copy (empty, new, or an earlier release).")
+@click.option("--assignment", "-a", help="Release only this assignment (default: all of them).")
+@click.option("--grader-requirement", metavar="SPEC",
+              help=f"What students install grade from (default: grade=={__version__}), e.g. "
+                   "a git URL; used in the README and the CI workflow of the release.")
+def release(out: Path, assignment: str | None, grader_requirement: str | None) -> None:
+    """Write what students receive: stubs, READMEs, notebook stubs, public checks and recorded
+    references, with no solutions and no hidden checks."""
+    outcome = api.release(out, assignment, grader_requirement=grader_requirement)
+    click.echo(f"released {len(outcome.assignments)} assignment(s), {len(outcome.files)} "
+               f"files, to {_relative(outcome.out)}: {', '.join(outcome.assignments)}")
+    raise SystemExit(ExitCode.OK)
 
 
 @cli.command()

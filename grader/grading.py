@@ -86,6 +86,7 @@ def _assemble(assignment: Assignment, module: ModuleUnderTest, submission_id: st
             python_version=platform.python_version(),
             sandbox=level,
             cuda_device=reference.cuda_device,
+            references="recorded" if reference.recorded else "computed",
         ),
-        notes=[*module.notes, *student.notes],
+        notes=[*module.notes, *student.notes, *reference.notes],
     )

@@ -15,7 +15,7 @@ from grader.authoring import CheckSpec
 from grader.compare import Mismatch, compare
 from grader.errors import ReferenceFailure
 from grader.observations import Observed, Raised, RunFailure, RunKey, RunReport
-from grader.results import CheckResult
+from grader.results import CheckResult, CheckStatus
 
 MAX_STUDENT_FRAMES = 3
 
@@ -71,35 +71,56 @@ def judge_check(
     reference: RunReport,
     display: str,
 ) -> list[CheckResult]:
-    """One result per device of ``spec``."""
-    ran = [d for d in spec.devices if _ran(reference, RunKey(spec.id, d), spec)]
+    """One result per device of ``spec``.
+
+    A device counts when both sides ran there: recorded references may hold CUDA runs that a
+    student's machine without a GPU skips, and the check's points then all go to the CPU.
+    """
+    ran = [d for d in spec.devices if _ran(reference, RunKey(spec.id, d), spec)
+           and not _skipped(student.outcomes.get(RunKey(spec.id, d)))]
     load_message = load_failure_message(student)
     results = []
     for device in spec.devices:
         key = RunKey(spec.id, device)
-        base = CheckResult(id=spec.id, exercise=spec.exercise, device=device, hidden=spec.hidden,
-                           status="skipped", score=0.0, max_score=0.0, title=spec.title)
         if device not in ran:
-            reason = reference.outcomes.get(key)
+            # The student's own skip says why on this machine ("no CUDA device here");
+            # otherwise the reference's (e.g. no CUDA references were recorded).
+            mine, reason = student.outcomes.get(key), reference.outcomes.get(key)
+            if _skipped(mine):
+                reason = mine
             message = reason.message if isinstance(reason, RunFailure) else "not run"
-            results.append(replace(base, message=message))
+            results.append(_result(spec, device, 0.0, "skipped", message))
             continue
         share = spec.points / len(ran)
-        base = replace(base, max_score=share)
         if load_message is not None:
-            results.append(replace(base, status="error", message=load_message))
+            results.append(_result(spec, device, share, "error", load_message))
             continue
         outcome = student.outcomes.get(key)
         if outcome is None:
-            results.append(replace(base, status="error", message="not run"))
+            results.append(_result(spec, device, share, "error", "not run"))
         elif isinstance(outcome, RunFailure):
-            results.append(replace(base, status=outcome.status, message=outcome.message,
+            results.append(_result(spec, device, share, outcome.status, outcome.message,
                                    duration_s=outcome.duration_s))
         else:
             expected = reference.outcomes[key]
             assert isinstance(expected, Observed)
-            results.append(_judge_value(spec, base, outcome, expected, reference, display))
+            results.append(_judge_value(spec, _result(spec, device, share, "passed", "",
+                                                      score=share,
+                                                      duration_s=outcome.duration_s),
+                                        outcome, expected, reference, display))
     return results
+
+
+def _result(spec: CheckSpec, device: str, max_score: float, status: CheckStatus,
+            message: str, score: float = 0.0, duration_s: float = 0.0) -> CheckResult:
+    """Built once with every field (a batch judges thousands of checks)."""
+    return CheckResult(id=spec.id, exercise=spec.exercise, device=device, hidden=spec.hidden,
+                       status=status, score=score, max_score=max_score, message=message,
+                       title=spec.title, duration_s=duration_s)
+
+
+def _skipped(outcome: object) -> bool:
+    return isinstance(outcome, RunFailure) and outcome.status == "skipped"
 
 
 def _ran(reference: RunReport, key: RunKey, spec: CheckSpec) -> bool:
@@ -113,9 +134,9 @@ def _ran(reference: RunReport, key: RunKey, spec: CheckSpec) -> bool:
                            f"{reason}")
 
 
-def _judge_value(spec: CheckSpec, base: CheckResult, got: Observed, expected: Observed,
+def _judge_value(spec: CheckSpec, passed: CheckResult, got: Observed, expected: Observed,
                  reference: RunReport, display: str) -> CheckResult:
-    base = replace(base, duration_s=got.duration_s)
+    """``passed`` if ``got`` matches, else a failure with the mismatch and any hints."""
     if spec.judge is not None and not isinstance(got.value, Raised):
         # A scenario that raised is reported as such, not handed to the judge.
         try:
@@ -123,12 +144,12 @@ def _judge_value(spec: CheckSpec, base: CheckResult, got: Observed, expected: Ob
         except Exception as exc:  # a judge that cannot read a wrong answer: still a failure
             verdict = f"unexpected result ({type(exc).__name__}: {exc})"
         if verdict is None:
-            return replace(base, status="passed", score=base.max_score)
+            return passed
         mismatch = Mismatch("", str(verdict))
     else:
         found = compare(got.value, expected.value, spec.rtol, spec.atol)
         if found is None:
-            return replace(base, status="passed", score=base.max_score)
+            return passed
         mismatch = found
     message = mismatch.text()
     if mismatch.raised is not None and not mismatch.raised.not_implemented:
@@ -136,10 +157,10 @@ def _judge_value(spec: CheckSpec, base: CheckResult, got: Observed, expected: Ob
         if trace:
             message += "\n" + trace
     stub = mismatch.raised is not None and mismatch.raised.not_implemented
-    hints = [] if stub else _matching_hints(spec, got.value, reference, base.device)
+    hints = [] if stub else _matching_hints(spec, got.value, reference, passed.device)
     message += "".join(f"\nHint: {hint}" for hint in hints)
     diff = replace(mismatch.diff, path=mismatch.path) if mismatch.diff else None
-    return replace(base, status="failed", message=message, diff=diff)
+    return replace(passed, status="failed", score=0.0, message=message, diff=diff)
 
 
 def _matching_hints(spec: CheckSpec, got: Any, reference: RunReport, device: str) -> list[str]:

@@ -136,3 +136,5 @@ class RunReport:
     """The notebook cell the child last started, while it loads one."""
     notes: list[str] = field(default_factory=list)
     """What the student should know that is not a check's verdict (a notebook cell failed)."""
+    recorded: bool = False
+    """True for a reference read from ``grade build``'s files rather than run just now."""

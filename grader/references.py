@@ -1,7 +1,8 @@
 """Reference observations: the solution run through the very same child as students.
 
 Computed once per (assignment, checks, solution, hidden or not) in a process and reused for
-every submission graded by it. Each check's hint patches are observed here too, so that a
+every submission graded by it, or, for the public checks, read from the files ``grade build``
+recorded (:mod:`grader.recorded`). Each check's hint patches are observed here too, so that a
 student's wrong answer can be matched against known wrong answers.
 """
 
@@ -10,6 +11,9 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+import torch
+
+from grader import recorded
 from grader.assignments import Assignment
 from grader.errors import ReferenceFailure
 from grader.judge import load_failure_message
@@ -53,8 +57,53 @@ class ReferenceCache:
     def get(self, assignment: Assignment, include_hidden: bool) -> RunReport:
         key = fingerprint(assignment, include_hidden)
         if key not in self.reports:
-            self.reports[key] = compute_reference(assignment, include_hidden)
+            self.reports[key] = resolve_reference(assignment, include_hidden)
         return self.reports[key]
+
+
+def resolve_reference(assignment: Assignment, include_hidden: bool) -> RunReport:
+    """Recorded references where they are fresh (public checks only: hidden checks are never
+    recorded), else the solution run now; without either, a clear refusal.
+
+    CPU-only recordings on a machine with a GPU are used in a student's copy (its CUDA
+    checks are skipped, saying why); in the course repository, where the solution can run,
+    the solution runs so that the CUDA checks run too.
+
+    In the course repository a stale recording does not stop a check: the solution is run
+    and the result carries a note saying the recording needs rebuilding. In a student's
+    copy, which has no solution, stale references stop it: grading against them would
+    judge the new checks with the old answers.
+    """
+    if include_hidden:
+        return compute_reference(assignment, include_hidden)
+    found = recorded.load(assignment)
+    if found.report is not None and (found.cuda or assignment.solution is None
+                                     or not cuda_here()):
+        return found.report
+    if assignment.solution is not None:
+        report = compute_reference(assignment, include_hidden)
+        if found.state == "stale":
+            report.notes.append(f"The recorded references are stale ({found.reason}); these "
+                                f"results used the solution instead: "
+                                f"{recorded.rebuild_hint(assignment)}.")
+        return report
+    if found.state == "stale":
+        raise ReferenceFailure(
+            f"{assignment.name}: the recorded references are stale: {found.reason}; "
+            f"{recorded.rebuild_hint(assignment)} (students: get the updated assignment "
+            "from your course)")
+    raise ReferenceFailure(
+        f"{assignment.name}: no reference results: no recorded references "
+        f"({recorded.FOLDER}/{recorded.MANIFEST}) and no solution at "
+        f"solutions/{assignment.name}/{assignment.module}.py; "
+        f"{recorded.rebuild_hint(assignment)}")
+
+
+def cuda_here() -> bool:
+    """Whether this machine could run the CUDA checks. A CPU build of torch answers without
+    touching any driver; a CUDA build asks the driver (which initialises it in this process,
+    harmless here: the grader's process never forks a child that uses CUDA)."""
+    return torch.version.cuda is not None and torch.cuda.is_available()
 
 
 def compute_reference(assignment: Assignment, include_hidden: bool) -> RunReport:

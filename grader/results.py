@@ -79,6 +79,8 @@ class Environment:
     python_version: str
     sandbox: str
     cuda_device: str | None = None
+    references: str = "computed"
+    """``recorded``: read from ``grade build``'s files; ``computed``: the solution ran."""
 
 
 @dataclass(frozen=True)

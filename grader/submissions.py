@@ -17,7 +17,7 @@ from grader.sandbox import ModuleUnderTest
 
 MAX_EXTRA_FILES = 200
 MAX_EXTRA_BYTES = 50 * 1024 * 1024
-_SKIP_DIRS = {"checks", "__pycache__", ".ipynb_checkpoints", ".git"}
+_SKIP_DIRS = {"checks", "references", "__pycache__", ".ipynb_checkpoints", ".git"}
 _SKIP_FILES = {"assignment.toml"}
 
 

@@ -96,6 +96,8 @@ def _encode(value: Any, depth: int = 0) -> Any:
         encoded = _encode_tensor(value.values)
         encoded["device"] = value.device
         return encoded
+    if t is Opaque:  # already decoded in the parent
+        return {"$t": "opaque", "type": value.type, "repr": value.repr}
     if t is Raised:
         return {"$t": "raised", "type": value.type, "lineage": list(value.lineage),
                 "message": value.message,
@@ -126,8 +128,12 @@ def encode_frame(message: dict[str, Any]) -> bytes:
     return _pack(">I", _len(body)) + body
 
 
-def send(fd: int, message: dict[str, Any]) -> None:
+def send(fd: int, message: dict[str, Any], *more: dict[str, Any]) -> None:
+    """Write ``message`` (and ``more``) as frames, in one write where the pipe takes it: the
+    reader wakes once for frames that need no moment of their own."""
     data = encode_frame(message)
+    for other in more:
+        data += encode_frame(other)
     while data:
         n = _write(fd, data)
         data = data[n:]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -100,10 +101,14 @@ def test_broken_checks_file_is_a_grader_error(tmp_path):
 def test_missing_reference_solution_is_a_grader_error(tmp_path):
     course = tmp_path / "course"
     (course / "assignments").mkdir(parents=True)
-    (course / "assignments" / "04_custom_function").symlink_to(ASSIGNMENT_04)
+    shutil.copytree(ASSIGNMENT_04, course / "assignments" / "04_custom_function",
+                    ignore=shutil.ignore_patterns("references"))
     done = run_cli("check", cwd=course)
     assert done.returncode == 2
-    assert "no reference solution" in done.stderr
+    assert done.stderr.count("\n") == 1
+    assert "no reference results: no recorded references" in done.stderr
+    assert "no solution at solutions/04_custom_function/custom_function.py" in done.stderr
+    assert "grade build --assignment 04_custom_function" in done.stderr
 
 
 def test_console_script_and_version():

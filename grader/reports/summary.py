@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from grader.reports import format_points
+from grader.reports import first_line, format_points
 from grader.reports.html import template_environment
 from grader.results import CheckResult, SubmissionResult, write_atomic
 
@@ -299,9 +299,6 @@ def _check_rates(rows: Sequence[SummaryRow]) -> RateChart:
     return _chart(entries)
 
 
-def _first_line(message: str) -> str:
-    return next((line.strip() for line in message.splitlines() if line.strip()), "")
-
 
 def _failures(rows: Sequence[SummaryRow]) -> list[FailureMessage]:
     """Messages of checks that did not pass, by first line; counted once per student."""
@@ -310,7 +307,7 @@ def _failures(rows: Sequence[SummaryRow]) -> list[FailureMessage]:
         for c in r.result.checks:
             if c.status in ("passed", "skipped"):
                 continue
-            text = _first_line(c.message) or f"({c.status}, no message)"
+            text = first_line(c.message) or f"({c.status}, no message)"
             checks, students = seen.setdefault(text, ({}, {}))
             checks[c.id] = None
             students.setdefault(r.result.submission, r)
@@ -336,7 +333,7 @@ def _problems(rows: Sequence[SummaryRow]) -> list[Problem]:
         if late:
             first = late[0]
             more = f" (and {len(late) - 1} more)" if len(late) > 1 else ""
-            detail = _first_line(first.message)
+            detail = first_line(first.message)
             message = f"{first.id} [{first.device}]{more}" + (f": {detail}" if detail else "")
             problems.append(Problem(r, "timeout", message))
     return problems
