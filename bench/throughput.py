@@ -11,8 +11,9 @@ from tests/submissions in turn, each made unique), grades them with the batch li
   the grading time to it;
 - peak resident memory per worker: its zygote and its largest child.
 
-The first run of each worker count starts the zygotes and computes the references; those
-seconds are printed apart ("start") and left out of the rate.
+The first run of each worker count grades one submission of each kind: it starts the
+zygotes, computes the references and warms the grader's own process; those seconds are
+printed apart ("start") and left out of the rate.
 
     python bench/throughput.py [--n 40] [--workers 1 2] [--assignment NAME ...]
 
@@ -81,11 +82,13 @@ def measure(assignment: Assignment, n: int, workers: int, tmp: Path) -> None:
     forkserver.POOL.close()
     warm = tmp / f"warm-{assignment.name}-{workers}"
     start = time.perf_counter()
-    # Two submissions start the zygotes and compute the references.
+    # One submission of each kind starts the zygotes, computes the references and runs
+    # every path of the grader's own process once (a mismatch's first message imports
+    # parts of torch.testing that take a second), so that the rate measures the steady state.
     warm_subs = tmp / f"warm-subs-{assignment.name}"
     if not warm_subs.exists():
         warm_subs.mkdir()
-        for i, source in enumerate(sources_for(assignment)[:workers]):
+        for i, source in enumerate(sources_for(assignment)):
             (warm_subs / f"w{i}.py").write_text(source)
     run_batch(BatchRequest(warm_subs, assignment, warm, workers=workers))
     start_s = time.perf_counter() - start

@@ -225,7 +225,7 @@ def _write_student_files(result: SubmissionResult, out: Path) -> str:
     text = result.to_json(indent=None)
     write_atomic(folder / "result.json", text + "\n")
     write_report(result, folder / "report.html")
-    write_gradescope(result, folder / "gradescope.json")
+    write_gradescope(result, folder / "gradescope.json", indent=None)
     return text
 
 

@@ -1,12 +1,14 @@
 """The child process: loads one module (a student's or the reference) and observes it.
 
-It runs in a fresh interpreter started by :mod:`grader.sandbox`, reads its job (check
-sources, runs, limits) from a private pipe, sets its own resource limits *before* any
-submitted code is imported, and answers on a second private pipe with :mod:`grader.wire`
-frames. It judges nothing: every comparison happens in the parent.
+It is forked from a warm zygote (:mod:`grader.zygote`) that already imported torch and the
+grader and loaded the assignment's check files; it gets its job (module, runs, limits) from
+the zygote, sets its own resource limits *before* any submitted code is imported, and
+answers on a private pipe with :mod:`grader.wire` frames. It judges nothing: every
+comparison happens in the parent.
 
-Protocol (child → parent): ``hello`` · ``loaded`` or ``load_failed`` · then per run
-``start`` and one of ``observed`` / ``skipped`` / ``timeout`` · ``done``.
+Protocol (child → parent): ``hello`` · ``loaded`` (with a ``skipped`` for each run on a
+device the child lacks) or ``load_failed`` · then per run ``start`` and one of ``observed``
+/ ``timeout`` · ``done``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,10 @@ import sys
 import time
 import types
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from grader.authoring import CheckSpec
 
 # Bound before any submitted code can replace them.
 _len, _any, _map, _tuple, _enumerate = len, any, map, tuple, enumerate
@@ -83,16 +88,30 @@ class _Patchables:
     def __init__(self, targets: list[Any]) -> None:
         self._saved = [(t, dict(vars(t))) for t in targets]
         # What each namespace looked like after the last restore: when nothing was set,
-        # added or removed since, a comparison by identity in C (microseconds for the
-        # thousands of names of torch) stands in for the full restore.
+        # added or removed since, a comparison by identity in C (about 0.1 ms for the
+        # thousands of names of torch, numpy and the rest) stands in for the full restore.
         self._clean = [_fingerprint(vars(t)) for t in targets]
+        # Cheaper still where CPython's dict version tags can be read: a namespace whose
+        # tag is the one it had after the last restore has not been written to since (the
+        # tag changes on every write and never comes back), so restore() costs a few
+        # microseconds instead of that comparison, twice per run.
+        self._version = _dict_version_reader()
+        self._dicts = [_underlying_dict(vars(t)) for t in targets]
+        self._versions = [self._tag(d) for d in self._dicts]
+
+    def _tag(self, namespace: dict[str, Any]) -> int:
+        return self._version(namespace) if self._version is not None else -1
 
     def restore(self) -> None:
+        version, versions, dicts = self._version, self._versions, self._dicts
         for i, (target, saved) in _enumerate(self._saved):
+            if version is not None and version(dicts[i]) == versions[i]:
+                continue
             current = _vars(target)
             keys, values = self._clean[i]
             if (_len(current) == _len(keys) and not _any(_map(_is_not, current, keys))
                     and not _any(_map(_is_not, current.values(), values))):
+                versions[i] = self._tag(dicts[i])  # written, but as it was
                 continue
             added = [n for n, v in current.items()
                      if n not in saved and not _isinstance(v, types.ModuleType)]
@@ -108,6 +127,47 @@ class _Patchables:
                     except (AttributeError, TypeError):
                         pass
             self._clean[i] = _fingerprint(current)
+            versions[i] = self._tag(dicts[i])
+
+
+def _dict_version_reader() -> Callable[[dict[str, Any]], int] | None:
+    """A reader of a dict's version tag (``ma_version_tag``, right after the object header
+    and ``ma_used`` in CPython 3.11's ``PyDictObject``), or None where a self-test finds it
+    does not behave as one: it must stay put while a dict is only read and change on an
+    insertion, a deletion and a replaced value (which leaves ``ma_used`` as it was)."""
+    if sys.implementation.name != "cpython":
+        return None
+    import ctypes
+
+    offset = object.__basicsize__ + ctypes.sizeof(ctypes.c_ssize_t)
+    from_address = ctypes.c_uint64.from_address
+    _id = id
+
+    def version(namespace: dict[str, Any]) -> int:
+        return from_address(_id(namespace) + offset).value
+
+    probe: dict[str, Any] = {"a": 1}
+    tags = [version(probe), version(probe)]
+    probe["a"] = 2
+    tags.append(version(probe))
+    probe["b"] = 3
+    tags.append(version(probe))
+    del probe["b"]
+    tags.append(version(probe))
+    if tags[0] != tags[1] or _len(set(tags[1:])) != 4:
+        return None
+    return version
+
+
+def _underlying_dict(namespace: Any) -> dict[str, Any]:
+    """A class's ``vars()`` is a read-only proxy of its dict: the dict itself, whose tag
+    changes when the class is written to."""
+    import gc
+
+    mapping = namespace if isinstance(namespace, dict) else gc.get_referents(namespace)[0]
+    if not isinstance(mapping, dict):
+        raise TypeError(f"not a namespace: {type(namespace).__name__}")
+    return mapping
 
 
 def _fingerprint(namespace: dict[str, Any]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
@@ -233,9 +293,18 @@ class Runtime:
         import torch
         import torch.nn.functional
 
+        # Imported here, not in each child: a zygote's children find them loaded.
+        import grader.assignments
+        import grader.observations
+        import grader.wire  # noqa: F401
         from grader.errors import CheckTimeout
 
         torch.set_num_threads(1)
+        # Seeding through torch.manual_seed queues a lazy seed for every accelerator that
+        # is not initialised, formatting the Python stack each time (a third of a check's
+        # time in a child): the CPU generator is seeded directly, CUDA's where it runs.
+        self.cpu_generator = torch.default_generator
+        self.checks: dict[str, dict[str, CheckSpec] | Exception] = {}
 
         def on_alarm(signum: int, frame: Any) -> None:
             raise CheckTimeout()
@@ -265,6 +334,22 @@ class Runtime:
                                                          requires_grad=True),))
         self.patchables.restore()
 
+    def load_checks(self, key: str, assignment: str, sources: list[dict[str, Any]]) -> None:
+        """Compile and execute an assignment's check files once, under ``key``: in a zygote,
+        before it forks, so that its children find the checks ready (the grader's process
+        loads the same files at start, so they do not touch CUDA either). A failure is kept
+        and raised in the child that needs them, as when each child loaded them itself."""
+        from grader.assignments import CheckSource, load_check_sources
+
+        if key in self.checks:
+            return
+        try:
+            specs = load_check_sources([CheckSource(**s) for s in sources], assignment)
+            self.checks[key] = {spec.id: spec for spec in specs}
+        except Exception as exc:
+            self.checks[key] = exc
+        self.patchables.restore()
+
     def run_job(self, job: dict[str, Any], out_fd: int) -> None:
         """Load the job's module and observe every run of it; ends the process."""
         import numpy
@@ -272,19 +357,21 @@ class Runtime:
         import torch
 
         from grader import wire
-        from grader.assignments import CheckSource, load_check_sources
         from grader.errors import CheckTimeout
         from grader.observations import Raised
 
         patchables = self.patchables
-        def send(message: dict[str, Any]) -> None:
-            wire.send(out_fd, message)
+        def send(message: dict[str, Any], *more: dict[str, Any]) -> None:
+            wire.send(out_fd, message, *more)
 
         cuda = bool(job.get("allow_cuda", True)) and torch.cuda.is_available()
         send({"kind": "hello", "cuda": torch.cuda.get_device_name(0) if cuda else None})
 
-        sources = [CheckSource(**src) for src in job["sources"]]
-        specs = {spec.id: spec for spec in load_check_sources(sources, job["assignment"])}
+        if job.get("sources") is not None:
+            self.load_checks(job["checks"], job["assignment"], job["sources"])
+        specs = self.checks[job["checks"]]
+        if isinstance(specs, Exception):
+            raise specs
         os.chdir(job["workdir"])
         sys.path.insert(0, job["workdir"])
         sys.argv = [job["display"]]
@@ -306,16 +393,17 @@ class Runtime:
             send({"kind": "load_failed", "error": Raised.from_exception(exc)})
             _exit(0)
         patchables.restore()  # what the import patched must not break the channel
-        send({"kind": "loaded"})
+        # Runs on a device this child lacks are answered with the news that it loaded.
+        runs = [run for run in job["runs"] if cuda or run["device"] != "cuda"]
+        send({"kind": "loaded"}, *({"kind": "skipped", "check": run["check"], "device": "cuda",
+                                    "hint": run.get("hint"), "reason": "no CUDA device here"}
+                                   for run in job["runs"] if not cuda and run["device"] == "cuda"))
 
-        for run in job["runs"]:
+        for run in runs:
             patchables.restore()
             spec = specs[run["check"]]
             device = run["device"]
             key = {"check": run["check"], "device": device, "hint": run.get("hint")}
-            if device == "cuda" and not cuda:
-                send({"kind": "skipped", **key, "reason": "no CUDA device here"})
-                continue
             target = module if run.get("hint") is None else _patched(
                 module, spec.hints[run["hint"]].patch)
             send({"kind": "start", **key})
@@ -323,7 +411,9 @@ class Runtime:
             # The global generators get another seed than rng: code that draws from them instead
             # of the generator it was given must not happen to draw the very same numbers.
             global_seed = (seed + 1) % 2**32
-            torch.manual_seed(global_seed)
+            self.cpu_generator.manual_seed(global_seed)
+            if cuda:
+                torch.cuda.manual_seed_all(global_seed)
             random.seed(global_seed)
             numpy.random.seed(global_seed)
             started = _monotonic()

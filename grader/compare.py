@@ -158,6 +158,11 @@ def _compare_tensors(got: TensorValue, expected: TensorValue, rtol: float | None
     default_r, default_a = DEFAULT_TOLERANCES.get(expected.dtype, (0.0, 0.0))
     r = default_r if rtol is None else rtol
     a = default_a if atol is None else atol
+    if torch.equal(got.values, expected.values):
+        # Equal values (same shape, dtype and device, checked above) are close at any
+        # tolerance: assert_close would pass them, at some 0.2 ms of Python per tensor
+        # where this takes microseconds, and most observations of a class are equal.
+        return None
     try:
         torch.testing.assert_close(got.values, expected.values, rtol=r, atol=a, equal_nan=True)
         return None

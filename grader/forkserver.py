@@ -52,13 +52,13 @@ class Zygote:
     """One warm parent and the socket to it."""
 
     def __init__(self, level: str, allow_cuda: bool) -> None:
-        from grader.sandbox import child_environment
-
         self.level, self.allow_cuda = level, allow_cuda
         self.root = Path(tempfile.mkdtemp(prefix="grade-worker-"))
         ours, theirs = socket.socketpair()
         self._sock = ours
         self._statuses: dict[int, int] = {}
+        self._checks: set[str] = set()
+        """Keys of the check files this zygote has loaded: later jobs name them only."""
         inner = [sys.executable, "-I", "-u", "-B", "-c", _BOOT]
         if level == "strict":
             inner += [jail.GRADER_MOUNT, str(theirs.fileno()), "pidns"]
@@ -67,7 +67,7 @@ class Zygote:
         else:
             inner += [_GRADER_PARENT, str(theirs.fileno()), "shared"]
             command = inner
-        env = child_environment(self.root)
+        env = jail.child_environment(self.root)
         if not allow_cuda:
             env["CUDA_VISIBLE_DEVICES"] = ""
         try:
@@ -80,7 +80,11 @@ class Zygote:
         self._expect("ready", STARTUP_S)
 
     def spawn(self, job: dict[str, Any]) -> Forked:
-        """Fork a child for ``job`` (a child job, see :func:`grader.child.run_job`)."""
+        """Fork a child for ``job`` (a child job, see :func:`grader.child.run_job`). The
+        job's check files (``sources``, under the key ``checks``) travel to each zygote
+        once: it loads them before it forks, and its later children inherit them."""
+        if job["checks"] in self._checks:
+            job = {**job, "sources": None}
         pipes = [os.pipe() for _ in range(3)]
         try:
             send_message(self._sock, {"kind": "fork", "job": job}, [w for _, w in pipes])
@@ -97,6 +101,7 @@ class Zygote:
             for r, _ in pipes:
                 os.close(r)
             raise
+        self._checks.add(job["checks"])
         return Forked(int(answer["pid"]), pipes[0][0], pipes[1][0], pipes[2][0])
 
     def kill(self, pid: int) -> None:
@@ -204,6 +209,14 @@ class Pool:
         # Started from one long-lived thread: bubblewrap's --die-with-parent follows the
         # thread that started it, and a session's thread ends before its zygote should.
         return _SPAWNER.submit(Zygote, level, allow_cuda).result()
+
+    def prestart(self, level: str, allow_cuda: bool) -> None:
+        """Start a zygote now and keep it idle for the next session, untouched (a reset would
+        make it warm up, which a single ``grade check`` does not need); waits until it is
+        ready. Used while the caller's own imports run in another thread."""
+        zygote = _SPAWNER.submit(Zygote, level, allow_cuda).result()
+        with self._lock:
+            self._idle.setdefault((level, allow_cuda), []).append(zygote)
 
     def release(self, zygote: Zygote) -> None:
         """Take ``zygote`` back after a session, reset; a broken one is closed."""

@@ -104,3 +104,21 @@ def choose_level(requested: str = "auto") -> str:
     if requested == "strict":
         raise UsageError(f"the strict sandbox is not available: {problem}")
     return "basic"
+
+
+_PASS_ENV = ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
+
+
+def child_environment(workdir: Path) -> dict[str, str]:
+    """The whole environment of a child (and of a zygote): nothing of the grader's but the
+    GPU's selection and library path; one thread for torch's math libraries."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(workdir),
+        "TMPDIR": str(workdir),
+        "LANG": "C.UTF-8",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    env.update({k: os.environ[k] for k in _PASS_ENV if k in os.environ})
+    return env

@@ -29,7 +29,6 @@ from typing import Any
 
 from grader import jail
 from grader.limits import Limits
-from grader.sandbox import child_environment
 
 MAX_NOTEBOOK_BYTES = 16 << 20
 MAX_TEXT = 20_000
@@ -88,7 +87,7 @@ def run_notebook(notebook: Path, limits: Limits, level: str,
             inner.append(_GRADER_PARENT)
             command = inner
         command += [notebook.name, json.dumps(asdict(limits))]
-        env = {**child_environment(workdir), "JUPYTER_RUNTIME_DIR": str(workdir / ".jupyter"),
+        env = {**jail.child_environment(workdir), "JUPYTER_RUNTIME_DIR": str(workdir / ".jupyter"),
                "JUPYTER_PLATFORM_DIRS": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
         proc = subprocess.Popen(command, cwd=workdir, env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

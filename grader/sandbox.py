@@ -15,6 +15,8 @@ that remain, so every result already produced survives.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import os
 import selectors
 import shutil
@@ -24,8 +26,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from grader import forkserver
-from grader.assignments import Assignment
+from grader import forkserver, jail
+from grader.assignments import Assignment, CheckSource
 from grader.errors import GraderError
 from grader.limits import Limits
 from grader.notebooks import NotebookCell, cell_failure
@@ -33,7 +35,6 @@ from grader.observations import Observed, RunFailure, RunKey, RunReport
 from grader.wire import FrameReader, WireError, decode_raised, decode_value
 
 GRACE_S = 2.0
-_PASS_ENV = ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
 
 
 @dataclass(frozen=True)
@@ -165,17 +166,14 @@ def _prepare_workdir(workdir: Path, module: ModuleUnderTest) -> None:
     shutil.copyfile(module.source, workdir / module.file_name)
 
 
-def child_environment(workdir: Path) -> dict[str, str]:
-    env = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": str(workdir),
-        "TMPDIR": str(workdir),
-        "LANG": "C.UTF-8",
-        "OMP_NUM_THREADS": "1",
-        "MKL_NUM_THREADS": "1",
-    }
-    env.update({k: os.environ[k] for k in _PASS_ENV if k in os.environ})
-    return env
+@functools.lru_cache(maxsize=64)
+def checks_key(sources: tuple[CheckSource, ...]) -> str:
+    """Names a set of check files by their content, for a zygote that loaded them already."""
+    digest = hashlib.sha256()
+    for source in sources:
+        for text in (source.kind, source.filename, source.source):
+            digest.update(text.encode() + b"\0")
+    return digest.hexdigest()
 
 
 class _Stream:
@@ -206,6 +204,8 @@ class _Child:
     def __init__(self, job: SessionJob, runs: list[RunKey], workdir: Path, deadline: float,
                  report: RunReport) -> None:
         self.job, self.runs, self.workdir = job, runs, workdir
+        self.expected = set(runs)
+        self.time_limits = {c.id: c.time_limit_s for c in job.assignment.checks}
         self.deadline, self.report = deadline, report
         self.in_flight: RunKey | None = None
         self.in_flight_since = 0.0
@@ -216,15 +216,17 @@ class _Child:
 
     def _job(self) -> dict[str, Any]:
         a, m = self.job.assignment, self.job.module
+        sources = a.sources_for(self.job.include_hidden)
         return {
             "assignment": a.name,
-            "sources": [asdict(s) for s in a.sources_for(self.job.include_hidden)],
+            "checks": checks_key(sources),
+            "sources": [asdict(s) for s in sources],
             "module": m.name,
             "path": str(self.workdir / m.file_name),
             "cells": [asdict(c) for c in m.cells],
             "display": m.display,
             "workdir": str(self.workdir),
-            "environment": child_environment(self.workdir),
+            "environment": jail.child_environment(self.workdir),
             "limits": asdict(self.job.limits),
             "allow_cuda": self.job.allow_cuda,
             "runs": [{"check": k.check, "device": k.device, "hint": k.hint} for k in self.runs],
@@ -304,7 +306,7 @@ class _Child:
         if not self.loaded:
             left = min(left, spawned + self.job.limits.load_s - now)
         elif self.in_flight is not None:
-            limit = self.job.assignment.check(self.in_flight.check).time_limit_s
+            limit = self.time_limits[self.in_flight.check]
             left = min(left, self.in_flight_since + limit + GRACE_S - now)
         return left
 
@@ -327,7 +329,7 @@ class _Child:
             return
         if self.in_flight is not None:
             key = self.in_flight
-            limit = self.job.assignment.check(key.check).time_limit_s
+            limit = self.time_limits[key.check]
             if now >= self.deadline:
                 message = (f"stopped: the submission used up its {self.job.limits.wall_s:g} s "
                            "time limit during this check")
@@ -359,7 +361,7 @@ class _Child:
         hint = frame.get("hint")
         key = RunKey(str(frame["check"]), str(frame["device"]),
                      hint if isinstance(hint, int) else None)
-        if key not in self.runs or key in self.report.outcomes:
+        if key not in self.expected or key in self.report.outcomes:
             raise WireError(f"unexpected run {key}")
         duration = float(frame.get("duration_s", 0.0))
         if kind == "start":
@@ -370,7 +372,7 @@ class _Child:
         elif kind == "skipped":
             self.report.outcomes[key] = RunFailure("skipped", str(frame.get("reason", ""))[:200])
         elif kind == "timeout":
-            limit = self.job.assignment.check(key.check).time_limit_s
+            limit = self.time_limits[key.check]
             self.report.outcomes[key] = RunFailure(
                 "timeout", f"took longer than {limit:g} s and was stopped (an endless loop?)",
                 duration)

@@ -261,10 +261,12 @@ def _overview(result: SubmissionResult) -> str:
     return "\n".join(lines)
 
 
-def write_gradescope(result: SubmissionResult, path: Path) -> None:
+def write_gradescope(result: SubmissionResult, path: Path, indent: int | None = 2) -> None:
     """Write ``to_gradescope(result)`` to ``path`` as JSON, atomically, creating its folder.
-    Non-ASCII text is escaped, so any message, however odd, makes a valid file."""
-    write_atomic(path, json.dumps(to_gradescope(result), indent=2, allow_nan=False) + "\n")
+    Non-ASCII text is escaped, so any message, however odd, makes a valid file.
+    ``indent=None`` writes it compactly, several times faster (the C encoder), as a batch
+    does for every student."""
+    write_atomic(path, json.dumps(to_gradescope(result), indent=indent, allow_nan=False) + "\n")
 
 
 # --- The autograder's two scripts ---
