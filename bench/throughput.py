@@ -7,8 +7,8 @@ from tests/submissions in turn, each made unique), grades them with the batch li
 
 - submissions per second, and the grading time per submission (wall time × workers / N);
 - the *floor*: the time the same checks take when the reference solution is called
-  directly in this already-running process (median of several rounds), and the ratio of
-  the grading time to it;
+  directly in this already-running process (median of 15 rounds, measured once per
+  assignment before any zygote runs), and the ratio of the grading time to it;
 - peak resident memory per worker: its zygote and its largest child.
 
 The first run of each worker count grades one submission of each kind: it starts the
@@ -57,7 +57,7 @@ def sources_for(assignment: Assignment) -> list[str]:
     return [solution] + [solution + "\n\n" + o.read_text() for o in overlays]
 
 
-def floor_s(assignment: Assignment, rounds: int = 7) -> float:
+def floor_s(assignment: Assignment, rounds: int = 15) -> float:
     """Seconds the checks (public and hidden, CPU) take on the solution in this process."""
     assert assignment.solution is not None
     specs = [c for c in load_check_sources(assignment.sources_for(True), assignment.name)
@@ -72,7 +72,7 @@ def floor_s(assignment: Assignment, rounds: int = 7) -> float:
     return statistics.median(times[1:])
 
 
-def measure(assignment: Assignment, n: int, workers: int, tmp: Path) -> None:
+def measure(assignment: Assignment, n: int, workers: int, tmp: Path, floor: float) -> None:
     subs = tmp / f"subs-{assignment.name}"
     if not subs.exists():
         subs.mkdir()
@@ -98,7 +98,6 @@ def measure(assignment: Assignment, n: int, workers: int, tmp: Path) -> None:
     elapsed = time.perf_counter() - started
     assert report.graded_now == n, report.graded_now
     per_submission = elapsed * workers / n
-    floor = floor_s(assignment)
     peaks = [z.stats() for z in forkserver.POOL.idle()]
     zygote_mib = max((p["zygote_peak_kib"] for p in peaks), default=0) / 1024
     child_mib = max((p["child_peak_kib"] for p in peaks), default=0) / 1024
@@ -123,8 +122,11 @@ def main() -> int:
             skipped = DEFAULTS.get(name, ())
             print(f"{name}: {args.n} submissions, {len(assignment.checks)} checks "
                   f"(public and hidden)" + (f", without {', '.join(skipped)}" if skipped else ""))
+            # Measured once, before any zygote runs beside it, so that every worker count
+            # is compared with the same, undisturbed figure.
+            floor = floor_s(assignment)
             for workers in args.workers:
-                measure(assignment, args.n, workers, Path(tmp))
+                measure(assignment, args.n, workers, Path(tmp), floor)
     forkserver.POOL.close()
     return 0
 
