@@ -288,3 +288,19 @@ def test_a_student_report_opens_in_a_browser_with_student_text_escaped(tmp_path)
         finally:
             browser.close()
     assert problems == []
+
+
+def test_batch_reports_leave_out_output_printed_while_hidden_checks_ran(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    anchor = "        (input,) = ctx.saved_tensors\n"
+    assert SOLUTION_04.read_text().count(anchor) == 2  # MyReLU's and MyLeakyReLU's backward
+    (subs / "eve.py").write_text(SOLUTION_04.read_text().replace(
+        anchor, anchor + "        print('EVE-SEES', input.shape.numel())\n"))
+    report = api.batch(subs, "04_custom_function", tmp_path / "out", cwd=ROOT, workers=1)
+    (result,) = report.results
+    assert any(c.hidden for c in result.checks) and "EVE-SEES" in result.output.stdout
+    page = (tmp_path / "out" / "eve" / "report.html").read_text()
+    assert "EVE-SEES" not in page and "Left out of this report" in page
+    assert "EVE-SEES" not in (tmp_path / "out" / "eve" / "gradescope.json").read_text()
+    assert "EVE-SEES" in (tmp_path / "out" / "eve" / "result.json").read_text()

@@ -130,3 +130,16 @@ def test_write_report_writes_file(tmp_path: Path) -> None:
     write_report(result, target)
     assert target.read_text(encoding="utf-8") == render_report(result)
     assert [p.name for p in target.parent.iterdir()] == ["report.html"]
+
+
+def test_output_is_shown_for_public_checks_only() -> None:
+    public = render_report(_result(output=CapturedOutput(
+        stdout="PRINTED-ON-PUBLIC\n", stdout_bytes=18)))
+    assert "PRINTED-ON-PUBLIC" in public and "Left out of this report" not in public
+    graded = _result(checks=[*_result().checks, _check(id="hidden_shapes", hidden=True)],
+                     hidden_checks_not_run=0,
+                     output=CapturedOutput(stdout="x = tensor([HIDDEN-INPUT])\n",
+                                           stdout_bytes=27))
+    html = render_report(graded)
+    assert "HIDDEN-INPUT" not in html
+    assert "Left out of this report: hidden checks ran in the same process" in html

@@ -29,10 +29,16 @@ _PLOT_W, _PLOT_H, _PLOT_PAD = 360, 150, 6
 
 def render_report(result: SubmissionResult, notebook: ExecutedNotebook | None = None) -> str:
     """The report for ``result`` as one HTML document; with ``notebook``, the student's
-    notebook as it ran (``grade check --run-notebook``) follows the checks."""
+    notebook as it ran (``grade check --run-notebook``) follows the checks.
+
+    A result graded with hidden checks shows none of the program's captured output: the
+    hidden scenarios ran in the same process, and a submission that prints its arguments
+    would otherwise read their inputs in its report (``result.json`` keeps the output for
+    the instructor)."""
     exercises = _exercises(result)
     return _environment().get_template(TEMPLATE).render(
         result=result,
+        hides_output=any(c.hidden for c in result.checks),
         notebook=notebook,
         heading=result.title or result.assignment,
         exercises=exercises,
