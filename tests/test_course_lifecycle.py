@@ -462,3 +462,15 @@ def test_build_on_a_gpu_records_cuda_and_the_release_checks_on_cuda(tmp_path: Pa
     cuda = [c for c in result.checks if c.device == "cuda"]
     assert cuda and not any(c.status == "skipped" for c in cuda)
     assert any(c.status == "failed" for c in cuda)
+
+
+def test_release_names_the_grader_requirement_students_install(tmp_path: Path) -> None:
+    course = make_course(tmp_path / "course", ("04_custom_function",), references=True)
+    spec = "grade @ git+https://example.org/course/grade.git@v1"
+    done = run_cli("release", "--out", str(tmp_path / "out"), "--grader-requirement", spec,
+                   cwd=course)
+    assert done.returncode == 0, done.stderr
+    workflow = (tmp_path / "out/.github/workflows/grade.yml").read_text()
+    readme = (tmp_path / "out/README.md").read_text()
+    assert f'pip install "{spec}"' in workflow and f'pip install "{spec}"' in readme
+    assert "grade==" not in workflow
