@@ -40,7 +40,7 @@ from grader.authoring import DEVICES
 from grader.errors import ReferenceFailure
 from grader.observations import Observed, Outcome, Raised, RunFailure, RunKey, RunReport
 from grader.results import write_atomic
-from grader.wire import WireError, _encode, decode_value
+from grader.wire import WireError, decode_value, encode_value
 
 SCHEMA = "grade-references/1"
 FOLDER = "references"
@@ -239,7 +239,7 @@ def _encode_runs(device: str, runs: list[tuple[RunKey, Outcome]]) -> str:
     for key, outcome in runs:
         run: dict[str, Any] = {"check": key.check, "hint": key.hint}
         if isinstance(outcome, Observed):
-            run["value"] = _encode(_portable(outcome.value))
+            run["value"] = encode_value(_portable(outcome.value))
         else:
             run.update(failure=outcome.status, message=outcome.message)
         lines.append(json.dumps(run, allow_nan=False))

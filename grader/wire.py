@@ -118,6 +118,12 @@ def _encode(value: Any, depth: int = 0) -> Any:
     return {"$t": "opaque", "type": getattr(t, "__qualname__", "?"), "repr": text}
 
 
+def encode_value(value: Any) -> Any:
+    """An observation in its wire form (JSON-ready), as a frame carries it; also how
+    ``grade build`` records references (:mod:`grader.recorded`)."""
+    return _encode(value)
+
+
 def encode_frame(message: dict[str, Any]) -> bytes:
     """One frame for ``message``; observation values under ``"value"`` are encoded."""
     if "value" in message:
