@@ -17,6 +17,7 @@ them over its private channel and never needs to read the course's files.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import sys
 import tomllib
 import types
@@ -67,10 +68,11 @@ class Assignment:
         return tuple(c for c in self.checks if c.hidden)
 
     def check(self, check_id: str) -> CheckSpec:
-        for c in self.checks:
-            if c.id == check_id:
-                return c
-        raise KeyError(check_id)
+        return self._by_id[check_id]
+
+    @functools.cached_property
+    def _by_id(self) -> dict[str, CheckSpec]:
+        return {c.id: c for c in self.checks}
 
     def sources_for(self, include_hidden: bool) -> tuple[CheckSource, ...]:
         return tuple(s for s in self.sources if include_hidden or s.kind == "public")

@@ -21,6 +21,7 @@ The first line of the docstring is the check's title in reports.
 
 from __future__ import annotations
 
+import functools
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -80,8 +81,8 @@ class CheckSpec:
     limits: tuple[tuple[str, float], ...] = ()
     """Limits this check overrides (see :data:`grader.limits.PER_CHECK`)."""
 
-    @property
-    def id(self) -> str:
+    @functools.cached_property
+    def id(self) -> str:  # looked up hundreds of times per submission: built once
         return f"{self.exercise}/{self.name}"
 
 

@@ -406,7 +406,6 @@ class Runtime:
             key = {"check": run["check"], "device": device, "hint": run.get("hint")}
             target = module if run.get("hint") is None else _patched(
                 module, spec.hints[run["hint"]].patch)
-            send({"kind": "start", **key})
             seed = int(spec.seed)
             # The global generators get another seed than rng: code that draws from them instead
             # of the generator it was given must not happen to draw the very same numbers.

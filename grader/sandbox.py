@@ -209,6 +209,7 @@ class _Child:
         self.deadline, self.report = deadline, report
         self.in_flight: RunKey | None = None
         self.in_flight_since = 0.0
+        self._next = 0  # runs before this index have their outcome
         self.loaded = False
         self.killed_for: str | None = None
         self.channel_closed = False
@@ -347,6 +348,7 @@ class _Child:
             return False
         if kind == "loaded":
             self.loaded = True
+            self._advance()
             return False
         if kind == "load_failed":
             self.report.load_error = decode_raised(frame["error"])
@@ -361,25 +363,36 @@ class _Child:
         hint = frame.get("hint")
         key = RunKey(str(frame["check"]), str(frame["device"]),
                      hint if isinstance(hint, int) else None)
-        if key not in self.expected or key in self.report.outcomes:
-            raise WireError(f"unexpected run {key}")
-        duration = float(frame.get("duration_s", 0.0))
-        if kind == "start":
-            self.in_flight, self.in_flight_since = key, time.monotonic()
-        elif kind == "observed":
-            self.report.outcomes[key] = Observed(decode_value(frame["value"]), duration)
-            self.in_flight = None
-        elif kind == "skipped":
+        if kind == "skipped":
+            if key not in self.expected or key in self.report.outcomes or key.device != "cuda":
+                raise WireError(f"unexpected run {key}")
             self.report.outcomes[key] = RunFailure("skipped", str(frame.get("reason", ""))[:200])
+        elif key != self.in_flight:
+            raise WireError(f"unexpected run {key}")
+        elif kind == "observed":
+            duration = float(frame.get("duration_s", 0.0))
+            self.report.outcomes[key] = Observed(decode_value(frame["value"]), duration)
         elif kind == "timeout":
             limit = self.time_limits[key.check]
             self.report.outcomes[key] = RunFailure(
                 "timeout", f"took longer than {limit:g} s and was stopped (an endless loop?)",
-                duration)
-            self.in_flight = None
+                float(frame.get("duration_s", 0.0)))
         else:
             raise WireError(f"unknown frame kind {kind!r}")
+        self._advance()
         return False
+
+    def _advance(self) -> None:
+        """The run the child is on now: it runs them in the order it was given, one after
+        the other, so the first without an outcome is in flight from the moment the one
+        before it (or the import) ended. No frame announces a run: one write fewer per run,
+        and a child that dies between runs still has the next one blamed, as it would if
+        the run had begun."""
+        outcomes = self.report.outcomes
+        while self._next < len(self.runs) and self.runs[self._next] in outcomes:
+            self._next += 1
+        self.in_flight = self.runs[self._next] if self._next < len(self.runs) else None
+        self.in_flight_since = time.monotonic()
 
     def _on_cell(self, frame: dict[str, Any]) -> None:
         number = int(frame["cell"])

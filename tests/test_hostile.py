@@ -110,6 +110,7 @@ CASES = [
     Case("fake_result_beside_work_dir.py", needs=strict_only),
     Case("write_outside_work_dir.py", needs=strict_only),
     Case("print_fake_results.py", failing=WRONG_RELU_BACKWARD),
+    Case("forge_observations.py", failing=LEAKY_BACKWARD, phrase="malformed observation"),
     Case("read_solutions_and_hidden_checks.py", needs=strict_only),
     Case("read_other_submissions.py", needs=strict_only),
     Case("read_environment.py"),
