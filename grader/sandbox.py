@@ -210,6 +210,7 @@ class _Child:
         self.in_flight: RunKey | None = None
         self.in_flight_since = 0.0
         self._next = 0  # runs before this index have their outcome
+        self.cuda = False  # what the child said of itself before the module was imported
         self.loaded = False
         self.killed_for: str | None = None
         self.channel_closed = False
@@ -342,8 +343,11 @@ class _Child:
     def _on_frame(self, frame: dict[str, Any]) -> bool:
         """Handle one frame; True when the child is finished."""
         kind = frame["kind"]
-        if kind == "hello":
+        if kind == "hello":  # sent before the module is imported: no submission forges it
+            if self.loaded:
+                raise WireError("hello after the module was loaded")
             cuda = frame.get("cuda")
+            self.cuda = bool(cuda)
             self.report.cuda_device = str(cuda)[:200] if cuda else None
             return False
         if kind == "loaded":
@@ -364,7 +368,10 @@ class _Child:
         key = RunKey(str(frame["check"]), str(frame["device"]),
                      hint if isinstance(hint, int) else None)
         if kind == "skipped":
-            if key not in self.expected or key in self.report.outcomes or key.device != "cuda":
+            # Only a child without CUDA skips, and only CUDA runs: a forged skip on a GPU
+            # machine would move a check's points to the CPU, dodging its CUDA failure.
+            if (key not in self.expected or key in self.report.outcomes
+                    or key.device != "cuda" or self.cuda):
                 raise WireError(f"unexpected run {key}")
             self.report.outcomes[key] = RunFailure("skipped", str(frame.get("reason", ""))[:200])
         elif key != self.in_flight:
