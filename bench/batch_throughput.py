@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from grader import api  # noqa: E402
-from grader.assignments import load_assignment  # noqa: E402
+from grader.model.assignments import load_assignment  # noqa: E402
 
 
 def main() -> int:

@@ -22,11 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grader.assignments import load_assignment  # noqa: E402
-from grader.grading import grade_module  # noqa: E402
-from grader.jail import strict_problem  # noqa: E402
-from grader.references import ReferenceCache  # noqa: E402
-from grader.sandbox import ModuleUnderTest  # noqa: E402
+from grader.intake.submissions import ModuleUnderTest  # noqa: E402
+from grader.judging.pipeline import Grading  # noqa: E402
+from grader.model.assignments import load_assignment  # noqa: E402
+from grader.sandbox.jail import strict_problem  # noqa: E402
 
 
 def main() -> int:
@@ -42,14 +41,14 @@ def main() -> int:
     assert assignment.solution is not None
     module = ModuleUnderTest(assignment.module, assignment.solution,
                              f"{assignment.module}.py")
-    references = ReferenceCache()
-    references.get(assignment, False)
+    gradings = {"basic": Grading("basic"), "strict": Grading("strict")}
+    for grading in gradings.values():
+        grading.references.get(assignment, "public")
     times: dict[str, list[float]] = {"basic": [], "strict": []}
     for i in range(args.repeat + 1):
         for level in ("basic", "strict") if i % 2 else ("strict", "basic"):
             started = time.perf_counter()
-            result = grade_module(assignment, module, "bench", include_hidden=False,
-                                  references=references, sandbox=level)
+            result = gradings[level].grade(assignment, module, "bench", "public")
             elapsed = time.perf_counter() - started
             if result.score != result.max_score:
                 print(f"the solution lost points at the {level} level: {result.error}")

@@ -40,10 +40,11 @@ sys.path.insert(0, str(ROOT))
 
 import torch  # noqa: E402
 
-from grader import forkserver  # noqa: E402
-from grader.assignments import Assignment, load_assignment, load_check_sources  # noqa: E402
-from grader.batch import BatchRequest, run_batch  # noqa: E402
-from grader.child import _load_module  # noqa: E402
+from grader.batch.run import BatchRequest, run_batch  # noqa: E402
+from grader.model.assignments import Assignment, load_assignment, load_check_sources  # noqa: E402
+from grader.sandbox import pool  # noqa: E402
+from grader.sandbox.child import _load_module  # noqa: E402
+from grader.sandbox.jail import choose_level  # noqa: E402
 
 DEFAULTS = {"04_custom_function": (), "05_linear_regression": ("train_model",)}
 
@@ -105,6 +106,9 @@ class Sample:
         return self.per_worker / self.floor
 
 
+LEVEL = choose_level("auto")
+
+
 def measure(assignment: Assignment, n: int, workers: int, tmp: Path, repeat: int) -> None:
     subs = tmp / f"subs-{assignment.name}"
     if not subs.exists():
@@ -112,7 +116,7 @@ def measure(assignment: Assignment, n: int, workers: int, tmp: Path, repeat: int
         sources = sources_for(assignment)
         for i in range(n):
             (subs / f"student{i:04d}.py").write_text(sources[i % len(sources)] + f"\n# {i}\n")
-    forkserver.POOL.close()
+    pool.POOL.close()
     warm = tmp / f"warm-{assignment.name}-{workers}"
     start = time.perf_counter()
     # One submission of each kind starts the zygotes, computes the references and runs
@@ -123,7 +127,7 @@ def measure(assignment: Assignment, n: int, workers: int, tmp: Path, repeat: int
         warm_subs.mkdir()
         for i, source in enumerate(sources_for(assignment)):
             (warm_subs / f"w{i}.py").write_text(source)
-    run_batch(BatchRequest(warm_subs, assignment, warm, workers=workers))
+    run_batch(BatchRequest(warm_subs, assignment, warm, LEVEL, workers=workers))
     start_s = time.perf_counter() - start
     samples = []
     for round_ in range(repeat):
@@ -134,11 +138,11 @@ def measure(assignment: Assignment, n: int, workers: int, tmp: Path, repeat: int
         started = time.perf_counter()
         report = run_batch(BatchRequest(subs, assignment,
                                         tmp / f"out-{assignment.name}-{workers}-{round_}",
-                                        workers=workers))
+                                        LEVEL, workers=workers))
         elapsed = time.perf_counter() - started
         assert report.graded_now == n, report.graded_now
         samples.append(Sample(elapsed, (before + floor_s(assignment)) / 2, n, workers))
-    peaks = [z.stats() for z in forkserver.POOL.idle()]
+    peaks = [z.stats() for z in pool.POOL.idle()]
     zygote_mib = max((p["zygote_peak_kib"] for p in peaks), default=0) / 1024
     child_mib = max((p["child_peak_kib"] for p in peaks), default=0) / 1024
     ratios = sorted(s.ratio for s in samples)
@@ -172,7 +176,7 @@ def main() -> int:
                   f"(public and hidden)" + (f", without {', '.join(skipped)}" if skipped else ""))
             for workers in args.workers:
                 measure(assignment, args.n, workers, Path(tmp), args.repeat)
-    forkserver.POOL.close()
+    pool.POOL.close()
     return 0
 
 

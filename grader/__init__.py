@@ -1,9 +1,10 @@
 """grade: an autograding harness for PyTorch exercises.
 
-Instructors write checks with :func:`check` (see :mod:`grader.authoring`); the grader runs
-each check against the student's module and the reference solution in isolated children
-and judges the difference in its own process. :mod:`grader.api` is the library behind the
-``grade`` command line.
+What instructors write checks with — :func:`check`, :class:`Hint`, :func:`capture`, the
+observation types a hint or judge reads (:class:`Raised`, :class:`TensorValue`) and
+:func:`compare`, the grader's structural comparison for judges — is importable from here
+(see :mod:`grader.model.authoring`). :mod:`grader.api` is the library behind the ``grade``
+command line; the README's "Architecture" section draws the packages.
 """
 
 from __future__ import annotations
@@ -11,18 +12,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from grader.authoring import Hint, capture, check
+    from grader.judging.compare import compare
+    from grader.model.authoring import Hint, capture, check
+    from grader.model.observations import Raised, TensorValue
 
 __version__ = "0.1.0"
 
-__all__ = ["Hint", "capture", "check", "__version__"]
+__all__ = ["Hint", "Raised", "TensorValue", "capture", "check", "compare", "__version__"]
+
+_LAZY = {"Hint": "grader.model.authoring", "capture": "grader.model.authoring",
+         "check": "grader.model.authoring", "Raised": "grader.model.observations",
+         "TensorValue": "grader.model.observations", "compare": "grader.judging.compare"}
 
 
 def __getattr__(name: str) -> Any:
-    """``Hint``, ``capture`` and ``check`` on first use: they import torch, and the command
-    line starts its sandbox before it pays for that (``grade check`` is a student's loop)."""
-    if name in ("Hint", "capture", "check"):
-        from grader import authoring
+    """The authoring API on first use: it imports torch, and the command line starts its
+    sandbox before it pays for that (``grade check`` is a student's loop)."""
+    if name in _LAZY:
+        import importlib
 
-        return getattr(authoring, name)
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'grader' has no attribute {name!r}")

@@ -7,23 +7,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from grader import notebook_run
-from grader.assignments import Assignment, discover, find_assignment, load_assignment
-from grader.batch import BatchReport, BatchRequest, Progress, run_batch
-from grader.build import BuildOutcome
-from grader.build import build as build_assignment
+from grader.batch.progress import Progress
+from grader.batch.run import BatchReport, BatchRequest, run_batch
+from grader.course.build import BuildOutcome
+from grader.course.build import build as build_assignment
+from grader.course.release import ReleaseOutcome
+from grader.course.release import release as make_release
 from grader.errors import AssignmentError, UsageError
-from grader.grading import grade_module
-from grader.jail import choose_level
-from grader.references import ReferenceCache
-from grader.release import ReleaseOutcome
-from grader.release import release as make_release
+from grader.intake.submissions import ModuleUnderTest, module_from_path
+from grader.judging.pipeline import Grading
+from grader.model.assignments import Assignment, discover, find_assignment, load_assignment
+from grader.model.plan import Scope
 from grader.reports.html import write_report
 from grader.reports.junit import write_junit
 from grader.reports.markdown import write_summary
 from grader.results import SubmissionResult, write_atomic
-from grader.sandbox import ModuleUnderTest
-from grader.submissions import module_from_path
+from grader.sandbox.jail import choose_level
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,7 @@ def check(
     assignment: str | None = None,
     out: Path = Path("reports"),
     cwd: Path | None = None,
-    include_hidden: bool = False,
+    scope: Scope = "public",
     sandbox: str = "auto",
     run_notebook: bool = False,
 ) -> list[CheckOutcome]:
@@ -90,29 +89,23 @@ def check(
 
     ``out`` takes the place of ``reports/``: ``out/<assignment>/result.json`` and
     ``report.html`` are written for each assignment checked. With ``run_notebook``, a
-    notebook submission is also run from top to bottom (:mod:`grader.notebook_run`) and its
-    cells' outputs appear in the report.
+    notebook submission is also run from top to bottom (:mod:`grader.sandbox.notebook_run`)
+    and its cells' outputs appear in the result and the report.
     """
     cwd = cwd or Path.cwd()
     out = out if out.is_absolute() else cwd / out
     path = path if path is None or path.is_absolute() else cwd / path
     targets = resolve_targets(path, assignment, cwd)
-    level = choose_level(sandbox)  # refuse an unavailable strict level before any grading
-    references = ReferenceCache()
+    grading = Grading(choose_level(sandbox))  # an unavailable strict level: refused here
     outcomes = []
     for target in targets:
-        result = grade_module(target.assignment, target.module, target.submission_id,
-                              include_hidden=include_hidden, references=references,
-                              sandbox=sandbox)
-        executed = None
-        if run_notebook and target.module.cells:
-            executed = notebook_run.run_notebook(target.module.source, target.assignment.limits,
-                                                 level, target.module.extra_files)
+        result = grading.grade(target.assignment, target.module, target.submission_id, scope,
+                               notebook=run_notebook)
         folder = out / target.assignment.name
         result_json, report_html = folder / "result.json", folder / "report.html"
         try:
             write_atomic(result_json, result.to_json() + "\n")
-            write_report(result, report_html, executed)
+            write_report(result, report_html)
         except OSError as exc:
             raise UsageError(f"cannot write reports to {folder}: {exc.strerror}") from None
         outcomes.append(CheckOutcome(result, result_json, report_html))
@@ -169,10 +162,12 @@ def _assignments(assignment: str | None, cwd: Path) -> list[Assignment]:
 def build(assignment: str | None = None, cwd: Path | None = None, sandbox: str = "auto",
           on_built: Callable[[BuildOutcome], None] | None = None) -> list[BuildOutcome]:
     """``grade build``: verify and record references for one assignment or all of them
-    (:mod:`grader.build`); an assignment refused does not stop the others."""
+    (:mod:`grader.course.build`); an assignment refused does not stop the others."""
+    chosen = _assignments(assignment, cwd or Path.cwd())
+    grading = Grading(choose_level(sandbox))  # an unavailable strict level: refused here
     outcomes = []
-    for loaded in _assignments(assignment, cwd or Path.cwd()):
-        outcome = build_assignment(loaded, sandbox)
+    for loaded in chosen:
+        outcome = build_assignment(loaded, grading)
         if on_built is not None:
             on_built(outcome)
         outcomes.append(outcome)
@@ -181,7 +176,7 @@ def build(assignment: str | None = None, cwd: Path | None = None, sandbox: str =
 
 def release(out: Path, assignment: str | None = None, cwd: Path | None = None,
             grader_requirement: str | None = None) -> ReleaseOutcome:
-    """``grade release``: the students' copy of the course (:mod:`grader.release`)."""
+    """``grade release``: the students' copy of the course (:mod:`grader.course.release`)."""
     cwd = cwd or Path.cwd()
     out = out if out.is_absolute() else cwd / out
     chosen = _assignments(assignment, cwd)
@@ -205,7 +200,7 @@ def batch(
     on_progress: Callable[[Progress], None] | None = None,
 ) -> BatchReport:
     """Grade every submission in ``submissions`` with public and hidden checks into ``out``
-    (``grade batch``); see :mod:`grader.batch`."""
+    (``grade batch``); see :mod:`grader.batch.run`."""
     cwd = cwd or Path.cwd()
     root = find_assignment(assignment, cwd / "assignments")
     if not submissions.is_absolute():
@@ -215,7 +210,8 @@ def batch(
     out = out if out.is_absolute() else cwd / out
     if workers is not None and workers < 1:
         raise UsageError("--workers must be at least 1")
-    request = BatchRequest(submissions, load_assignment(root), out,
+    level = choose_level(sandbox) if dask is None else "basic"  # Dask workers choose their own
+    request = BatchRequest(submissions, load_assignment(root), out, level,
                            workers or os.cpu_count() or 1, regrade, sandbox, dask)
     return run_batch(request, on_progress)
 

@@ -16,22 +16,23 @@ from typing import TYPE_CHECKING
 
 import click
 
-from grader import __version__, forkserver, jail
+from grader import __version__
 from grader.errors import ExitCode, GraderError
 from grader.reports import format_points
 from grader.reports.terminal import render_summary
+from grader.sandbox import jail, pool
 
 if TYPE_CHECKING:
     from grader import api
-    from grader.build import BuildOutcome
+    from grader.course.build import BuildOutcome
 
 
-def _prestart(sandbox: str) -> threading.Thread | None:
-    """Start the sandbox's warm parent while this process imports torch and the grader.
+def _prestart(sandbox: str, count: int = 1, warm: bool = False) -> threading.Thread | None:
+    """Start the sandbox's zygotes while this process imports torch and the grader.
 
-    Both import torch, about a second each; one after the other they were most of a
-    ``grade check``. The pool keeps the started parent for the session that follows. What
-    fails here is left to the command itself to report."""
+    Each imports torch, seconds of CPU; one after the other they were most of a ``grade
+    check``. The pool keeps the started zygotes for the sessions that follow (``count`` of
+    them, warmed up for a batch). What fails here is left to the command itself to report."""
     try:
         level = jail.choose_level(sandbox)
     except GraderError:
@@ -39,7 +40,7 @@ def _prestart(sandbox: str) -> threading.Thread | None:
 
     def start() -> None:
         try:
-            forkserver.POOL.prestart(level, True)
+            pool.POOL.prepare(level, True, count, warm)
         except Exception:  # the session starts its own and reports why
             pass
 
@@ -186,8 +187,8 @@ def release(out: Path, assignment: str | None, grader_requirement: str | None) -
 def batch(submissions: Path, assignment: str, out: Path, workers: int | None,
           dask_address: str | None, regrade: bool, sandbox: str) -> None:
     """Grade every submission in SUBMISSIONS (public and hidden checks), resumably."""
-    from grader.batch import summary_line
-    from grader.reports.progress import ProgressPrinter
+    from grader.batch.progress import ProgressPrinter
+    from grader.batch.run import summary_line
 
     bar = ProgressPrinter(sys.stderr.isatty())
     report = _api().batch(submissions, assignment, out, workers=workers, regrade=regrade,

@@ -10,7 +10,7 @@ Hierarchy (every class carries the exit code the CLI returns and a message for a
 Student faults are never raised as exceptions: a syntax error, a crash or a timeout in a
 submission becomes a :class:`grader.results.CheckResult` (failure is a result).
 
-Control-flow signals used inside the child process (see :mod:`grader.child`) derive from
+Control-flow signals used inside the child process (see :mod:`grader.sandbox.child`) derive from
 ``BaseException`` so that a student's ``except Exception`` cannot swallow them.
 """
 

@@ -92,6 +92,42 @@ class Environment:
 
 
 @dataclass(frozen=True)
+class CellOutput:
+    """One output of a notebook cell as it ran: ``stream`` or ``text`` (plain text),
+    ``error`` (the exception and its traceback), ``image`` (a PNG, base64)."""
+
+    kind: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ExecutedCell:
+    number: int
+    """The cell's position in the notebook, counting every cell from 1."""
+    source: str
+    outputs: list[CellOutput]
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """A notebook run from top to bottom as Jupyter would (``grade check --run-notebook``),
+    for the report: every code cell with what it printed, returned, plotted or raised."""
+
+    cells: list[ExecutedCell]
+    problem: str | None = None
+    """Why the run did not finish, or None."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> NotebookRun:
+        cells = [ExecutedCell(c["number"], c["source"], [CellOutput(**o) for o in c["outputs"]])
+                 for c in data["cells"]]
+        return cls(cells, data.get("problem"))
+
+
+@dataclass(frozen=True)
 class SubmissionResult:
     """Everything known about one graded submission."""
 
@@ -111,6 +147,8 @@ class SubmissionResult:
     notes: list[str] = field(default_factory=list)
     """What the student should know besides the checks: a notebook's failed cells, cells
     of which only definitions ran, a conversion from an older notebook format."""
+    notebook: NotebookRun | None = None
+    """The whole notebook as it ran, when it was asked for (``--run-notebook``)."""
 
     @property
     def passed(self) -> bool:
@@ -144,6 +182,7 @@ class SubmissionResult:
             "output": asdict(self.output),
             "environment": asdict(self.environment) if self.environment is not None else None,
             "notes": list(self.notes),
+            **({"notebook": self.notebook.to_dict()} if self.notebook is not None else {}),
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -159,8 +198,10 @@ class SubmissionResult:
         checks = [CheckResult.from_dict(c) for c in data.pop("checks")]
         output = CapturedOutput(**data.pop("output", {}))
         env = data.pop("environment", None)
+        notebook = data.pop("notebook", None)
         return cls(**data, checks=checks, output=output,
-                   environment=Environment(**env) if env else None)
+                   environment=Environment(**env) if env else None,
+                   notebook=NotebookRun.from_dict(notebook) if notebook else None)
 
     @classmethod
     def from_json(cls, text: str) -> SubmissionResult:

@@ -9,7 +9,8 @@ import warnings
 import pytest
 import torch
 
-from conftest import (
+from grader.results import CheckResult
+from helpers import (
     ASSIGNMENTS,
     SOLUTIONS,
     SUBMISSIONS,
@@ -19,7 +20,6 @@ from conftest import (
     import_file,
     on_solution,
 )
-from grader.results import CheckResult
 
 SUBMISSIONS_01 = SUBMISSIONS / "01_tensor_basics"
 
@@ -74,7 +74,7 @@ def test_each_bug_loses_exactly_its_checks_with_a_message_naming_it(grade, bug):
 def test_the_notes_code_loses_only_the_device_that_type_as_changes(grade):
     """torch.range, .numpy(), .clone().numpy(), item()/tolist() all meet the contract, hidden
     checks included; type_as moves x to other's device, which the contract forbids."""
-    result = grade(SUBMISSIONS_01 / "notes_code.py", include_hidden=True)
+    result = grade(SUBMISSIONS_01 / "notes_code.py", scope="all")
     assert_loses_exactly(result, {"cast_like/keeps_x_device"},
                          "x.type_as(other) and x.to(other) also move x to other's device")
     check = by_id(result, "cast_like/keeps_x_device")
@@ -98,7 +98,7 @@ def test_the_notes_data_code_loses_the_generator_and_float64_checks_on_the_cpu(g
 
 def test_always_tolist_is_correct(grade):
     """t.tolist() of a 0-d tensor already is a Python number of the right kind."""
-    result = grade(on_solution(SUBMISSIONS_01 / "correct_always_tolist.py"), include_hidden=True)
+    result = grade(on_solution(SUBMISSIONS_01 / "correct_always_tolist.py"), scope="all")
     assert failing(result) == set()
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SUBMISSIONS, assert_loses_exactly, by_id, failing, on_solution
-from grader.observations import Observed, RunKey
+from grader.model.plan import RunKey
 from grader.results import CheckResult
+from grader.sandbox.outcomes import Observed
+from helpers import SUBMISSIONS, assert_loses_exactly, by_id, failing, on_solution
 
 SUBMISSIONS_02 = SUBMISSIONS / "02_views"
 
@@ -60,7 +61,7 @@ def test_each_bug_loses_exactly_its_checks_with_a_message_naming_it(grade, bug):
 def test_the_notes_recipe_copies_where_view_would_share_and_the_message_says_so(grade):
     """The notes' `reshape == contiguous().view` holds for values, not for storage: on every
     non-contiguous input that view accepts, the copy is reported as such, public and hidden."""
-    result = grade(SUBMISSIONS_02 / "notes_style.py", include_hidden=True)
+    result = grade(SUBMISSIONS_02 / "notes_style.py", scope="all")
     assert_loses_exactly(result, {
         "safe_view/views_transposed", "safe_view/views_sliced", "safe_view/views_expanded",
         "safe_view/views_permuted", "safe_view/views_strided_3d", "safe_view/views_expanded_3d",
@@ -76,14 +77,14 @@ def test_the_notes_recipe_copies_where_view_would_share_and_the_message_says_so(
 
 def test_a_correct_solution_written_differently_scores_full_marks(grade):
     """reshape for safe_view, the stride rule worked out by hand for can_view."""
-    result = grade(SUBMISSIONS_02 / "correct_by_hand.py", include_hidden=True)
+    result = grade(SUBMISSIONS_02 / "correct_by_hand.py", scope="all")
     assert failing(result) == set(), [(c.id, c.message) for c in result.checks
                                       if c.status not in ("passed", "skipped")]
     assert result.score == result.max_score
 
 
 def test_the_reference_reproduces_the_notes_example(references, load):
-    report = references.get(load("02_views"), include_hidden=False)
+    report = references.get(load("02_views"), scope="public")
     outcome = report.outcomes[RunKey("transpose_then_flatten/notes_example", "cpu")]
     assert isinstance(outcome, Observed)
     assert outcome.value["result"].values.tolist() == [0, 6, 1, 7, 2, 8, 3, 9, 4, 10, 5, 11]
@@ -93,7 +94,7 @@ def test_the_reference_views_exactly_where_view_works_and_copies_contiguously_el
         references, load):
     """The checks' expectations are the reference's: they must say "shares storage" on every
     views_* case and "contiguous copy" on every copies_* case, or a check would test nothing."""
-    report = references.get(load("02_views"), include_hidden=True)
+    report = references.get(load("02_views"), scope="all")
     for key, outcome in report.outcomes.items():
         if key.device != "cpu" or key.hint is not None or not key.check.startswith("safe_view/"):
             continue
@@ -110,7 +111,7 @@ def test_the_reference_views_exactly_where_view_works_and_copies_contiguously_el
 
 
 def test_the_reference_layouts_of_slices_transposes_and_expansions(references, load):
-    report = references.get(load("02_views"), include_hidden=False)
+    report = references.get(load("02_views"), scope="public")
 
     def layout(check, label):
         outcome = report.outcomes[RunKey(f"storage_offset_and_strides/{check}", "cpu")]

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import SOLUTIONS, SUBMISSIONS, assert_loses_exactly, by_id, failing, on_solution
-from grader.observations import Observed, RunKey
+from grader.model.plan import RunKey
 from grader.results import CheckResult
+from grader.sandbox.outcomes import Observed
+from helpers import SOLUTIONS, SUBMISSIONS, assert_loses_exactly, by_id, failing, on_solution
 
 SUBMISSIONS_03 = SUBMISSIONS / "03_autograd"
 SOLUTION_03 = SOLUTIONS / "03_autograd" / "autograd_basics.py"
@@ -85,12 +86,12 @@ def autograd(load):
 @pytest.mark.parametrize("bug", sorted(BUGS))
 def test_each_bug_loses_exactly_its_checks_with_a_message_naming_it(grade, bug):
     expected_failures, phrase = BUGS[bug]
-    result = grade(on_solution(SUBMISSIONS_03 / f"{bug}.py"), include_hidden=True)
+    result = grade(on_solution(SUBMISSIONS_03 / f"{bug}.py"), scope="all")
     assert_loses_exactly(result, expected_failures, phrase)
 
 
 def test_the_notes_code_loses_what_differs_from_the_contract_and_says_why(grade):
-    result = grade(SUBMISSIONS_03 / "notes_code.py", include_hidden=True)
+    result = grade(SUBMISSIONS_03 / "notes_code.py", scope="all")
     assert failing(result) == {
         "quadratic_grad/leaves_x_untouched", "quadratic_grad/leaves_float64_x_untouched",
         "first_and_second_derivative/leaves_x_untouched",
@@ -119,7 +120,7 @@ def test_the_notes_code_loses_what_differs_from_the_contract_and_says_why(grade)
 
 
 def test_the_reference_reproduces_the_notes_numbers(references, autograd):
-    report = references.get(autograd, include_hidden=False)
+    report = references.get(autograd, scope="public")
 
     def observed(check_id: str):
         outcome = report.outcomes[RunKey(check_id, "cpu")]
@@ -150,6 +151,6 @@ def test_the_notes_cpu_x_in_minimize_quadratic_also_loses_the_device_check_on_cu
 
 @pytest.mark.cuda
 def test_solution_passes_on_cuda(grade):
-    result = grade(SOLUTION_03, include_hidden=True)
+    result = grade(SOLUTION_03, scope="all")
     assert failing(result, "cuda") == set() and failing(result, "cpu") == set()
     assert any(c.device == "cuda" and c.status == "passed" for c in result.checks)

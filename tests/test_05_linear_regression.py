@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from conftest import (
+from grader.model.observations import Raised, TensorValue
+from helpers import (
     ASSIGNMENTS,
     SOLUTIONS,
     SUBMISSIONS,
@@ -18,7 +19,6 @@ from conftest import (
     import_file,
     on_solution,
 )
-from grader.observations import Raised, TensorValue
 
 NAME = "05_linear_regression"
 SUBMISSIONS_05 = SUBMISSIONS / NAME
@@ -70,7 +70,7 @@ def test_each_bug_loses_exactly_its_checks_with_a_message_naming_it(grade, bug):
 
 
 def test_hidden_checks_catch_the_same_bugs_on_other_inputs(grade):
-    result = grade(on_solution(SUBMISSIONS_05 / "bug_drop_last.py"), include_hidden=True)
+    result = grade(on_solution(SUBMISSIONS_05 / "bug_drop_last.py"), scope="all")
     assert failing(result) == BUGS["bug_drop_last"][0] | {
         "data_iter/each_sample_once_with_generator", "data_iter/default_batch_size"}
     assert "the last, smaller batch is missing" in by_id(
@@ -78,7 +78,7 @@ def test_hidden_checks_catch_the_same_bugs_on_other_inputs(grade):
 
 
 def test_a_correct_submission_written_differently_scores_full_marks(grade):
-    result = grade(SUBMISSIONS_05 / "correct_alternative.py", include_hidden=True)
+    result = grade(SUBMISSIONS_05 / "correct_alternative.py", scope="all")
     assert result.status == "graded"
     assert failing(result) == set(), [(c.id, c.message) for c in result.checks
                                       if c.status not in ("passed", "skipped")]
@@ -134,7 +134,7 @@ def test_the_notes_code_as_written_is_graded_per_contract_with_messages_saying_w
 
 @pytest.mark.cuda
 def test_solution_passes_on_cuda(grade):
-    result = grade(SOLUTIONS / NAME / "linear_regression.py", include_hidden=True)
+    result = grade(SOLUTIONS / NAME / "linear_regression.py", scope="all")
     assert failing(result, "cuda") == set() and failing(result, "cpu") == set()
     assert any(c.device == "cuda" and c.status == "passed" for c in result.checks)
 

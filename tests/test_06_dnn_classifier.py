@@ -9,7 +9,11 @@ import math
 import pytest
 import torch
 
-from conftest import (
+from grader.model.observations import TensorValue
+from grader.model.plan import RunKey
+from grader.results import CheckResult
+from grader.sandbox.outcomes import Observed
+from helpers import (
     SOLUTIONS,
     SUBMISSIONS,
     assert_loses_exactly,
@@ -18,8 +22,6 @@ from conftest import (
     import_file,
     on_solution,
 )
-from grader.observations import Observed, RunKey, TensorValue
-from grader.results import CheckResult
 
 NAME = "06_dnn_classifier"
 SUBMISSIONS_06 = SUBMISSIONS / NAME
@@ -79,14 +81,14 @@ def test_each_bug_loses_exactly_its_checks_with_a_message_naming_it(grade, bug):
 @pytest.mark.parametrize("bug", sorted(HIDDEN_BUGS))
 def test_bugs_that_hidden_checks_catch(grade, bug):
     expected_failures, phrase = HIDDEN_BUGS[bug]
-    assert_loses_exactly(grade(on_solution(SUBMISSIONS_06 / f"{bug}.py"), include_hidden=True),
+    assert_loses_exactly(grade(on_solution(SUBMISSIONS_06 / f"{bug}.py"), scope="all"),
                          expected_failures, phrase)
 
 
 def test_a_correct_submission_unlike_the_reference_scores_full_marks(grade):
     """Another draw order, tanh units and full-batch training: the checks test properties,
     not the reference's numbers."""
-    result = grade(SUBMISSIONS_06 / "correct_alternative.py", include_hidden=True)
+    result = grade(SUBMISSIONS_06 / "correct_alternative.py", scope="all")
     assert failing(result) == set(), [(c.id, c.message) for c in result.checks
                                       if c.status != "passed"]
     assert result.score == result.max_score
@@ -95,7 +97,7 @@ def test_a_correct_submission_unlike_the_reference_scores_full_marks(grade):
 def test_the_notes_code_loses_the_training_checks_and_is_told_why(grade):
     """The notes' data and model follow the contract; their training loop calls
     model.loss_func, which the grader's models do not have."""
-    result = grade(SUBMISSIONS_06 / "notes_style.py", include_hidden=True)
+    result = grade(SUBMISSIONS_06 / "notes_style.py", scope="all")
     # The notes' DNNModel (randn weights, 4 units first) learns the rings in at least one of
     # the hidden check's five trainings at its seed; at about 1 seed in 60 it would not.
     assert_loses_exactly(result, TRAINING_CHECKS | HIDDEN_TRAINING_CHECKS,
@@ -107,7 +109,7 @@ def test_the_notes_code_loses_the_training_checks_and_is_told_why(grade):
 
 
 def _outcome(references, load, check_id, hidden=False):
-    report = references.get(load(NAME), include_hidden=hidden)
+    report = references.get(load(NAME), "all" if hidden else "public")
     outcome = report.outcomes[RunKey(check_id, "cpu")]
     assert isinstance(outcome, Observed)
     return outcome.value

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from grader.assignments import load_assignment
 from grader.errors import AssignmentError
+from grader.model.assignments import load_assignment
 
 TOML = 'title = "T"\nmodule = "mod"\nexercises = ["f", "g"]\n'
 

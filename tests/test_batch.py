@@ -17,9 +17,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from conftest import ASSIGNMENT_04, ROOT, SOLUTION_04, SUBMISSIONS_04, on_solution
 from grader import api
 from grader.results import SubmissionResult
+from helpers import ASSIGNMENT_04, ROOT, SOLUTION_04, SUBMISSIONS_04, on_solution
 
 STUB = ASSIGNMENT_04 / "custom_function.py"
 HOSTILE = ROOT / "tests" / "hostile"
@@ -122,7 +122,7 @@ def test_a_class_of_mixed_submissions_gets_the_right_results(graded_class, grade
     results = {r.submission: r for r in report.results}
     assert set(results) == set(expected)
     assert len(results) >= 30 and report.graded_now == len(results)
-    direct = {name: grade(source, include_hidden=True) for name, source in bases().items()}
+    direct = {name: grade(source, scope="all") for name, source in bases().items()}
     assert direct["correct"].score == direct["correct"].max_score > 0
     assert direct["stub"].score == 0
     assert 0 < direct["notes_relu"].score < direct["notes_relu"].max_score

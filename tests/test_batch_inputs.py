@@ -13,16 +13,16 @@ from pathlib import Path
 
 import pytest
 
-from grader.assignments import Assignment
-from grader.batch_inputs import (
+from grader.errors import UsageError
+from grader.intake.batch_inputs import (
     MAX_ZIP_BYTES,
     MAX_ZIP_MEMBERS,
     Entry,
     discover_entries,
     prepare,
 )
-from grader.errors import UsageError
-from grader.submissions import module_from_path
+from grader.intake.submissions import module_from_path
+from grader.model.assignments import Assignment
 
 MODULE = "custom_function"
 STUB = b"def f(x):\n    return x\n"

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT, SOLUTION_04, SUBMISSIONS_04, on_solution
 from grader import api
 from grader.reports import format_points
 from grader.results import SubmissionResult
+from helpers import ROOT, SOLUTION_04, SUBMISSIONS_04, on_solution
 
 junitparser = pytest.importorskip("junitparser")
 markdown_it = pytest.importorskip("markdown_it")

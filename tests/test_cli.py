@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ASSIGNMENT_04, ROOT, SOLUTION_04, SUBMISSIONS_04
 from grader.cli import main
 from grader.results import SCHEMA, SubmissionResult
+from helpers import ASSIGNMENT_04, ROOT, SOLUTION_04, SUBMISSIONS_04
 
 CHECK_KEYS = {"id", "exercise", "device", "hidden", "status", "score", "max_score", "message"}
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import torch
 
-from grader.compare import Mismatch, compare, describe
-from grader.observations import Opaque, Raised, TensorValue
+from grader.judging.compare import Mismatch, compare, describe
+from grader.model.observations import Opaque, Raised, TensorValue
 
 
 def tv(data: Any, dtype: torch.dtype = torch.float32, device: str = "cpu") -> TensorValue:

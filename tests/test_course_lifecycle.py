@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 
-from conftest import ASSIGNMENTS, ROOT, SOLUTIONS, SUBMISSIONS, on_solution
-from grader import api, recorded
-from grader.assignments import discover, load_assignment
-from grader.references import cuda_here
+from grader import api
+from grader.model.assignments import discover, load_assignment
+from grader.references import store
+from grader.references.resolve import cuda_here
 from grader.results import SubmissionResult
+from helpers import ASSIGNMENTS, ROOT, SOLUTIONS, SUBMISSIONS, on_solution
 
 COURSE = ("01_tensor_basics", "04_custom_function")
 BUGS = {"01_tensor_basics": ("bug_join_wraps_dim.py", "bug_range_end_excluded.py"),
@@ -249,7 +250,7 @@ def test_committed_references_are_fresh() -> None:
     """The course's own references match its checks and solutions: editing a check or a
     solution without `grade build` fails here, before students get stale references."""
     for root in discover(ASSIGNMENTS):
-        found = recorded.load(load_assignment(root))
+        found = store.load(load_assignment(root))
         assert found.state == "fresh", f"{root.name}: {found.reason}: run grade build"
 
 
@@ -415,9 +416,9 @@ def test_cuda_references_kept_while_unchanged_and_their_points_go_to_the_cpu_her
     folder = course / "assignments/02_views/references"
     fake_cuda_recording(folder)
     assignment = load_assignment(course / "assignments/02_views")
-    found = recorded.load(assignment)
-    assert found.state == "fresh" and found.cuda and found.report is not None
-    assert found.report.cuda_device == "A Test GPU"
+    found = store.load(assignment)
+    assert found.state == "fresh" and found.cuda and found.observations is not None
+    assert found.observations.cuda_device == "A Test GPU"
     # Without a GPU here, the student's CUDA runs are skipped and the points go to the CPU.
     stub_dir = course / "work"
     stub_dir.mkdir()

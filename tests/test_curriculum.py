@@ -9,8 +9,8 @@ from collections import defaultdict
 
 import pytest
 
-from conftest import ASSIGNMENTS, SOLUTIONS, failing
-from grader.assignments import discover
+from grader.model.assignments import discover
+from helpers import ASSIGNMENTS, SOLUTIONS, failing
 
 NAMES = [p.name for p in discover(ASSIGNMENTS)]
 ROW = re.compile(r"^\|\s*(?:\[`(?P<name>[^`]+)`\]\([^)]*\)|\*\*Total\*\*)\s*\|"
@@ -25,7 +25,7 @@ def test_the_curriculum_has_its_six_assignments():
 @pytest.mark.parametrize("name", NAMES)
 def test_solution_scores_full_marks_on_public_and_hidden_checks(grade_for, load, name):
     assignment = load(name)
-    result = grade_for(name)(SOLUTIONS / name / f"{assignment.module}.py", include_hidden=True)
+    result = grade_for(name)(SOLUTIONS / name / f"{assignment.module}.py", scope="all")
     assert result.status == "graded", result.message
     assert failing(result) == set(), [(c.id, c.message) for c in result.checks
                                       if c.status not in ("passed", "skipped")]

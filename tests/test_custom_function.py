@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import (
+from grader.model.plan import RunKey
+from grader.results import CheckResult
+from grader.sandbox.outcomes import Observed
+from helpers import (
     SOLUTION_04,
     SUBMISSIONS_04,
     assert_loses_exactly,
@@ -13,8 +16,6 @@ from conftest import (
     failing,
     on_solution,
 )
-from grader.observations import Observed, RunKey
-from grader.results import CheckResult
 
 BUGS = {
     # file: (checks it must lose on the CPU, a phrase its messages must contain)
@@ -73,7 +74,7 @@ def test_cpu_gradient_bug_fails_on_cuda_naming_the_device(grade):
 
 @pytest.mark.cuda
 def test_solution_passes_on_cuda_with_points_split_between_devices(grade, custom_function):
-    result = grade(SOLUTION_04, include_hidden=True)
+    result = grade(SOLUTION_04, scope="all")
     assert failing(result, "cuda") == set() and failing(result, "cpu") == set()
     spec = custom_function.check("MyReLU/forward_values")
     entries = [c for c in result.checks if c.id == spec.id]
@@ -92,7 +93,7 @@ def test_without_cuda_the_cuda_entries_are_skipped_and_worth_nothing(grade):
 
 
 def test_the_reference_reproduces_the_notes_numbers(references, custom_function):
-    report = references.get(custom_function, include_hidden=False)
+    report = references.get(custom_function, scope="public")
     outcome = report.outcomes[RunKey("relu_linear_grads/notes_numbers", "cpu")]
     assert isinstance(outcome, Observed)
     assert outcome.value["w.grad"].values.tolist() == [[4.5, 4.5]]

@@ -12,15 +12,14 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT, Grade
+from grader.course.gradescope import run_autograder_script, setup_script
 from grader.reports.gradescope import (
-    run_autograder_script,
-    setup_script,
     to_gradescope,
     validate_gradescope,
     write_gradescope,
 )
 from grader.results import SCHEMA, CheckResult, CheckStatus, Environment, SubmissionResult
+from helpers import ROOT, Grade
 
 ALICE = ROOT / "examples" / "alice" / "custom_function.py"
 NO_CUDA = "no CUDA device here"
@@ -280,7 +279,7 @@ def test_validation_rejects_a_document_that_is_not_an_object() -> None:
 
 
 def test_a_real_grading_exports_its_score_and_hides_hidden_checks(grade: Grade) -> None:
-    result = grade(ALICE, include_hidden=True)
+    result = grade(ALICE, scope="all")
     assert result.status == "graded" and 0 < result.score < result.max_score
     data = to_gradescope(result)
     validate_gradescope(json.loads(json.dumps(data)))

@@ -32,10 +32,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ASSIGNMENT_04, ROOT, SOLUTION_04, failing
-from grader import forkserver
-from grader.jail import strict_problem
 from grader.results import SubmissionResult
+from grader.sandbox import pool
+from grader.sandbox.jail import strict_problem
+from helpers import ASSIGNMENT_04, ROOT, SOLUTION_04, failing
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 
@@ -224,7 +224,7 @@ def test_hostile_case(case, level, grade, world, tmp_path):
         assert len(result.output.stdout) < 70_000 and "output truncated" in result.output.stdout
 
     # No side effect, once the grader is done: its warm zygotes are closed as at its exit.
-    forkserver.POOL.close()
+    pool.POOL.close()
     if case.file == "daemon_writes_later.py":
         time.sleep(3)  # past the moment its daemon would write
     assert not Path(values["marker"]).exists()

@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from conftest import by_id, failing, solution_source
-from grader.jail import choose_level
+from grader.sandbox.jail import choose_level
+from helpers import by_id, failing, solution_source
 
 SOLUTION = solution_source()
 LEAKY_BACKWARD = "        (input,) = ctx.saved_tensors\n        grad_input = torch.where("

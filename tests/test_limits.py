@@ -12,9 +12,11 @@ import re
 
 import pytest
 
-from grader.assignments import load_assignment
-from grader.grading import grade_module
-from grader.sandbox import ModuleUnderTest
+from grader.intake.submissions import ModuleUnderTest
+from grader.judging.pipeline import Grading
+from grader.model.assignments import load_assignment
+from grader.sandbox.jail import choose_level
+from helpers import write_assignment
 
 OVERRIDES = {
     "memory": {"memory_mb": 256},
@@ -71,19 +73,15 @@ def stress(kind):
 @pytest.fixture(scope="module")
 def result(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("limits")
-    root = tmp / "assignments" / "99_limits"
-    (root / "checks").mkdir(parents=True)
-    (root / "assignment.toml").write_text('module = "work"\nexercises = ["stress"]\n')
-    (root / "work.py").write_text("def stress(kind):\n    raise NotImplementedError\n")
-    (root / "checks" / "public.py").write_text(CHECKS)
-    (tmp / "solutions" / "99_limits").mkdir(parents=True)
-    (tmp / "solutions" / "99_limits" / "work.py").write_text("def stress(kind):\n    return 1\n")
+    root = write_assignment(tmp, "99_limits", "work", ["stress"], CHECKS,
+                            "def stress(kind):\n    raise NotImplementedError\n",
+                            "def stress(kind):\n    return 1\n")
     student = tmp / "student" / "work.py"
     student.parent.mkdir()
     student.write_text(STUDENT)
     assignment = load_assignment(root, tmp / "solutions")
     module = ModuleUnderTest("work", student, "work.py")
-    return grade_module(assignment, module, "student", include_hidden=False)
+    return Grading(choose_level("auto")).grade(assignment, module, "student", "public")
 
 
 def status(result, check_id):

@@ -11,10 +11,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from conftest import ASSIGNMENTS, ROOT, SOLUTION_04, failing
-from grader.assignments import discover
-from grader.notebooks import definitions_only
-from grader.stub_notebooks import _definitions, stub_notebook
+from grader.course.stub_notebooks import _definitions, stub_notebook
+from grader.intake.notebooks import definitions_only
+from grader.model.assignments import discover
+from helpers import ASSIGNMENTS, ROOT, SOLUTION_04, failing
 
 STUB_NOTEBOOK_04 = ASSIGNMENTS / "04_custom_function" / "custom_function.ipynb"
 RELU_LINEAR = {"relu_linear_grads/notes_numbers", "relu_linear_grads/fresh_leaf_copies"}
@@ -202,7 +202,7 @@ def test_the_stub_notebooks_are_generated_from_the_stubs_and_readmes():
     for root in discover(ASSIGNMENTS):
         module = next(root.glob("*.ipynb"))
         assert module.read_text() == stub_notebook(root), (
-            f"{module} is out of date: run python -m grader.stub_notebooks")
+            f"{module} is out of date: run python -m grader.course.stub_notebooks")
 
 
 @pytest.mark.parametrize("root", discover(ASSIGNMENTS), ids=lambda p: p.name)
@@ -242,9 +242,9 @@ def test_run_notebook_shows_every_cell_as_it_ran_in_the_report(tmp_path):
 
 @pytest.mark.parametrize("level", ["auto", "basic"])
 def test_run_notebook_interrupts_a_long_cell_and_runs_the_rest(tmp_path, level):
-    from grader.jail import choose_level
-    from grader.limits import Limits
-    from grader.notebook_run import run_notebook
+    from grader.model.limits import Limits
+    from grader.sandbox.jail import choose_level
+    from grader.sandbox.notebook_run import run_notebook
 
     path = write(tmp_path, plain_notebook("import time\ntime.sleep(3600)",
                                           "print('after the long cell')"))
@@ -258,9 +258,9 @@ def test_run_notebook_interrupts_a_long_cell_and_runs_the_rest(tmp_path, level):
 
 @pytest.mark.slow
 def test_run_notebook_stops_a_notebook_that_ignores_interrupts_at_the_wall_clock(tmp_path):
-    from grader.jail import choose_level
-    from grader.limits import Limits
-    from grader.notebook_run import run_notebook
+    from grader.model.limits import Limits
+    from grader.sandbox.jail import choose_level
+    from grader.sandbox.notebook_run import run_notebook
 
     path = write(tmp_path, plain_notebook(
         "import time\nwhile True:\n    try:\n        time.sleep(3600)\n"
@@ -289,7 +289,7 @@ def test_writefile_and_time_magics_behave_as_in_jupyter(grade, tmp_path):
 
 
 def test_cells_marked_by_tag_or_comment_run_as_the_rule_says(tmp_path):
-    from grader.notebooks import read_cells
+    from grader.intake.notebooks import read_cells
 
     def code(source, tags=()):
         cell = new_code_cell(source)

@@ -12,8 +12,8 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SOLUTION_04, failing, solution_source
-from grader.jail import choose_level, strict_problem
+from grader.sandbox.jail import choose_level, strict_problem
+from helpers import ROOT, SOLUTION_04, failing, solution_source
 
 pytestmark = pytest.mark.skipif(strict_problem() is not None,
                                 reason=f"strict sandbox unavailable: {strict_problem()}")

@@ -1,4 +1,6 @@
-"""The private channel: what a child encodes arrives intact, and hostile bytes are refused."""
+"""The private channel: what a child encodes arrives intact, and hostile bytes are refused
+(framing in grader.sandbox.wire, values in grader.sandbox.codec, frame fields in
+grader.sandbox.protocol)."""
 
 from __future__ import annotations
 
@@ -12,17 +14,22 @@ from typing import Any
 import pytest
 import torch
 
-from grader.observations import Opaque, Raised, TensorValue
-from grader.wire import (
+from grader.model.observations import Opaque, Raised, TensorValue
+from grader.sandbox.codec import (
     MAX_DEPTH,
-    MAX_FRAME_BYTES,
     MAX_ITEMS,
-    FrameReader,
-    WireError,
     decode_raised,
     decode_value,
-    encode_frame,
+    encode_value,
 )
+from grader.sandbox.protocol import parse_child_frame
+from grader.sandbox.wire import MAX_FRAME_BYTES, FrameReader, WireError, frame
+
+
+def encode_frame(message: dict[str, Any]) -> bytes:
+    """A frame as a child writes it: observation values under "value" and "error" encoded."""
+    encoded = {k: encode_value(v) if k in ("value", "error") else v for k, v in message.items()}
+    return frame(encoded)
 
 
 def round_trip(value: Any) -> Any:
@@ -229,3 +236,42 @@ def test_raised_record_with_garbage_frames_is_refused(frames):
     node = {"$t": "raised", "type": "E", "lineage": ["E"], "message": "", "frames": frames}
     with pytest.raises(WireError):
         decode_value(node)
+
+
+def run_frame(**fields: Any) -> dict[str, Any]:
+    return {"kind": "observed", "check": "MyReLU/forward", "device": "cpu", "hint": None,
+            "value": 1, "duration_s": 0.5, **fields}
+
+
+@pytest.mark.parametrize("message", [
+    {"kind": "hello", "cuda": None}, {"kind": "hello", "cuda": "A GPU"}, {"kind": "loaded"},
+    {"kind": "done"}, {"kind": "cell", "cell": 3}, {"kind": "cell_failed", "cell": 3,
+                                                    "timeout": True},
+    run_frame(), run_frame(hint=2), run_frame(duration_s=1),
+    {"kind": "timeout", "check": "c", "device": "cuda", "hint": None, "duration_s": 10.0},
+    {"kind": "skipped", "check": "c", "device": "cuda", "hint": 0, "reason": "no CUDA"},
+], ids=lambda m: str(m["kind"]))
+def test_well_formed_child_frames_parse(message):
+    assert parse_child_frame(message) == message
+
+
+@pytest.mark.parametrize("message", [
+    {"kind": "start", "check": "c"},  # a kind the protocol no longer has
+    {"kind": "hello", "cuda": True},
+    {"kind": "hello"},
+    {"kind": "cell", "cell": "3"},
+    {"kind": "cell", "cell": True},
+    {"kind": "cell_failed", "cell": 1, "timeout": "yes"},
+    run_frame(check=3),
+    run_frame(device=None),
+    run_frame(hint="0"),
+    run_frame(hint=-1),
+    run_frame(hint=True),
+    run_frame(duration_s="fast"),
+    run_frame(duration_s=False),
+    {k: v for k, v in run_frame().items() if k != "value"},
+    {"kind": "load_failed", "error": "SyntaxError"},
+], ids=lambda m: f"{m['kind']}-{sorted(m)}")
+def test_malformed_child_frames_are_refused(message):
+    with pytest.raises(WireError):
+        parse_child_frame(message)

@@ -16,7 +16,6 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from grader.notebook_run import ExecutedNotebook
 from grader.reports import format_points
 from grader.results import CheckResult, SubmissionResult, TensorDiff, write_atomic
 
@@ -27,9 +26,10 @@ SERIES_COLOURS = ("#2563eb", "#9ca3af", "#d97706", "#059669", "#7c3aed")
 _PLOT_W, _PLOT_H, _PLOT_PAD = 360, 150, 6
 
 
-def render_report(result: SubmissionResult, notebook: ExecutedNotebook | None = None) -> str:
-    """The report for ``result`` as one HTML document; with ``notebook``, the student's
-    notebook as it ran (``grade check --run-notebook``) follows the checks.
+def render_report(result: SubmissionResult) -> str:
+    """The report for ``result`` as one HTML document: a function of ``result.json`` alone.
+    Where the result holds the student's notebook as it ran (``grade check
+    --run-notebook``), it follows the checks.
 
     A result graded with hidden checks shows none of the program's captured output: the
     hidden scenarios ran in the same process, and a submission that prints its arguments
@@ -39,7 +39,7 @@ def render_report(result: SubmissionResult, notebook: ExecutedNotebook | None = 
     return _environment().get_template(TEMPLATE).render(
         result=result,
         hides_output=any(c.hidden for c in result.checks),
-        notebook=notebook,
+        notebook=result.notebook,
         heading=result.title or result.assignment,
         exercises=exercises,
         checks_passed=sum(c.status == "passed" for c in result.checks),
@@ -47,10 +47,9 @@ def render_report(result: SubmissionResult, notebook: ExecutedNotebook | None = 
     )
 
 
-def write_report(result: SubmissionResult, path: Path,
-                 notebook: ExecutedNotebook | None = None) -> None:
+def write_report(result: SubmissionResult, path: Path) -> None:
     """Render ``result`` and write it to ``path`` atomically, creating parent folders."""
-    write_atomic(path, render_report(result, notebook))
+    write_atomic(path, render_report(result))
 
 
 def template_environment() -> Environment:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from grader.jail import BASIC_WARNING
 from grader.reports import format_points as points
 from grader.results import CheckResult, SubmissionResult
+from grader.sandbox.jail import BASIC_WARNING
 
 MARKS = {"passed": "✓", "failed": "✗", "error": "✗", "timeout": "⧗", "skipped": "·"}
 COLORS = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow",

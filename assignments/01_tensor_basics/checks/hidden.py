@@ -10,8 +10,7 @@ notes apply here too.
 
 import torch
 
-from grader import Hint, capture, check
-from grader.observations import Raised
+from grader import Hint, Raised, capture, check
 from public import (  # public.py's helpers, importable while this file loads
     ALWAYS_CAT,
     DTYPE_DEVICE,

@@ -22,8 +22,7 @@ Design notes:
 import numpy as np
 import torch
 
-from grader import Hint, capture, check
-from grader.observations import Raised
+from grader import Hint, Raised, capture, check
 
 # --- known wrong answers (hints) -------------------------------------------------------------
 

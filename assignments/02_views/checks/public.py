@@ -16,8 +16,7 @@ import math
 
 import torch
 
-from grader import Hint, capture, check
-from grader.observations import Raised
+from grader import Hint, Raised, capture, check
 
 # --- known wrong answers (hints) -------------------------------------------------------------
 

@@ -9,8 +9,7 @@ from public.py (``from public import``).
 
 import torch
 
-from grader import Hint, capture, check
-from grader.observations import Raised
+from grader import Hint, Raised, capture, check
 from public import (  # public.py's helpers, importable while this file loads
     COPY_HINT,
     CREATE_GRAPH_HINT,

@@ -13,8 +13,7 @@ a stub that is not written yet fails them as "not implemented".
 
 import torch
 
-from grader import Hint, capture, check
-from grader.observations import Raised
+from grader import Hint, Raised, capture, check
 
 INTERMEDIATE_KEYS = ("x", "y1", "y2", "loss")
 

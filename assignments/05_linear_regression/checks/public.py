@@ -27,9 +27,7 @@ import contextlib
 
 import torch
 
-from grader import Hint, capture, check
-from grader.compare import compare
-from grader.observations import Raised
+from grader import Hint, Raised, capture, check, compare
 
 W_TRUE = ((2.0,), (-3.0,))  # the notes' w0
 B_TRUE = 10.0  # the notes' b0

@@ -1,0 +1,2 @@
+"""``grade batch``: a class graded in parallel, locally or on a Dask cluster, into a
+resumable gradebook."""

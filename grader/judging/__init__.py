@@ -1,0 +1,1 @@
+"""Judging: a submission's observations against the reference's, in the grader's own process."""

@@ -1,0 +1,239 @@
+"""Structural comparison of two observations, with messages that go from coarse to fine.
+
+Order of what is reported: a missing or extra key → the type → a tensor's shape → dtype →
+device → values (how many elements differ, the largest absolute and relative difference, the
+first index). Tensor values are judged by ``torch.testing.assert_close`` with its documented
+dtype-aware default tolerances, passed explicitly so that the message's statistics use the
+very tolerances of the verdict.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from grader.model.observations import Opaque, Raised, TensorValue
+from grader.results import TensorDiff
+
+# torch.testing.assert_close's documented defaults (rtol, atol) per dtype.
+DEFAULT_TOLERANCES: dict[torch.dtype, tuple[float, float]] = {
+    torch.float16: (1e-3, 1e-5),
+    torch.bfloat16: (1.6e-2, 1e-5),
+    torch.float32: (1.3e-6, 1e-5),
+    torch.float64: (1e-7, 1e-7),
+    torch.complex64: (1.3e-6, 1e-5),
+    torch.complex128: (1e-7, 1e-7),
+}
+FLOAT_TOLERANCE = (1e-6, 1e-9)
+PREVIEW_ROWS = 6
+PREVIEW_COLS = 8
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    """Where and how a student's observation differs from the reference's."""
+
+    path: str
+    message: str
+    diff: TensorDiff | None = None
+    raised: Raised | None = None
+
+    def text(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+
+def _not_implemented(got: Raised, path: str) -> Mismatch:
+    detail = f" ({got.message})" if got.message else ""
+    return Mismatch(path, f"not implemented yet{detail}", raised=got)
+
+
+def describe(value: Any) -> str:
+    """A short phrase naming what a value is, for 'expected X, got Y' messages."""
+    if isinstance(value, Raised):
+        return f"an exception ({value.summary()})"
+    if isinstance(value, TensorValue):
+        return f"a tensor of shape {list(value.shape)}"
+    if isinstance(value, Opaque):
+        return f"a {value.type}"
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, list | tuple | dict):
+        return f"a {type(value).__name__} of {len(value)} items"
+    if isinstance(value, torch.dtype):
+        return str(value)
+    return f"{type(value).__name__} {value!r}"[:120]
+
+
+def compare(got: Any, expected: Any, rtol: float | None = None, atol: float | None = None,
+            path: str = "") -> Mismatch | None:
+    """``None`` when ``got`` matches ``expected``, else the first (coarsest) difference."""
+    if isinstance(expected, Raised):
+        if isinstance(got, Raised):
+            if got.not_implemented and not expected.not_implemented:
+                # A stub's marker exception derives from RuntimeError: an unfilled stub must
+                # not pass as "raises RuntimeError" nor match a wrong answer that raises one.
+                return _not_implemented(got, path)
+            if got.is_a(expected.type):
+                return None
+            return Mismatch(path, f"expected {expected.type} to be raised, got {got.summary()}")
+        return Mismatch(path, f"expected {expected.type} to be raised, but got {describe(got)}")
+    if isinstance(got, Raised):
+        if got.not_implemented:
+            return _not_implemented(got, path)
+        first, *more = got.summary().splitlines() or [got.type]
+        return Mismatch(path, f"raised {first}{' …' if more else ''}", raised=got)
+    if isinstance(expected, TensorValue):
+        if not isinstance(got, TensorValue):
+            return Mismatch(path, f"expected a tensor, got {describe(got)}")
+        return _compare_tensors(got, expected, rtol, atol, path)
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            return Mismatch(path, f"expected a dict, got {describe(got)}")
+        for key in expected:
+            if key not in got:
+                return Mismatch(_join(path, key), "missing")
+        for key in got:
+            if key not in expected:
+                return Mismatch(_join(path, key), "unexpected entry")
+        for key, value in expected.items():
+            found = compare(got[key], value, rtol, atol, _join(path, key))
+            if found:
+                return found
+        return None
+    if isinstance(expected, list | tuple):
+        if not isinstance(got, list | tuple):
+            return Mismatch(path, f"expected a {type(expected).__name__} of {len(expected)} "
+                                  f"items, got {describe(got)}")
+        if len(got) != len(expected):
+            return Mismatch(path, f"expected {len(expected)} items, got {len(got)}")
+        for i, (g, e) in enumerate(zip(got, expected, strict=True)):
+            found = compare(g, e, rtol, atol, _join(path, f"[{i}]"))
+            if found:
+                return found
+        return None
+    if isinstance(expected, bool) or isinstance(got, bool):
+        if got is expected:
+            return None
+        return Mismatch(path, f"expected {describe(expected)}, got {describe(got)}")
+    if isinstance(expected, int | float) and isinstance(got, int | float):
+        if isinstance(expected, int) and isinstance(got, int):
+            ok = got == expected
+        else:
+            r, a = (rtol, atol) if rtol is not None and atol is not None else FLOAT_TOLERANCE
+            ok = math.isclose(got, expected, rel_tol=r, abs_tol=a) or (
+                math.isnan(got) and math.isnan(expected))
+        if ok:
+            return None
+        return Mismatch(path, f"expected {expected!r}, got {got!r}")
+    if isinstance(expected, Opaque) and isinstance(got, Opaque):
+        return None if got.type == expected.type else Mismatch(
+            path, f"expected a {expected.type}, got a {got.type}")
+    if type(got) is not type(expected):
+        return Mismatch(path, f"expected {describe(expected)}, got {describe(got)}")
+    if got != expected:
+        return Mismatch(path, f"expected {expected!r}, got {got!r}"[:300])
+    return None
+
+
+def _join(path: str, key: str) -> str:
+    if key.startswith("["):
+        return f"{path}{key}"
+    return f"{path} › {key}" if path else key
+
+
+def _compare_tensors(got: TensorValue, expected: TensorValue, rtol: float | None,
+                     atol: float | None, path: str) -> Mismatch | None:
+    if got.shape != expected.shape:
+        return Mismatch(path, f"expected shape {list(expected.shape)}, got {list(got.shape)}")
+    if got.dtype != expected.dtype:
+        return Mismatch(path, f"expected dtype {expected.dtype}, got {got.dtype}")
+    if got.device != expected.device:
+        return Mismatch(path, f"expected a tensor on {expected.device} (the input's device), "
+                              f"got one on {got.device}")
+    default_r, default_a = DEFAULT_TOLERANCES.get(expected.dtype, (0.0, 0.0))
+    r = default_r if rtol is None else rtol
+    a = default_a if atol is None else atol
+    if torch.equal(got.values, expected.values):
+        # Equal values (same shape, dtype and device, checked above) are close at any
+        # tolerance: assert_close would pass them, at some 0.2 ms of Python per tensor
+        # where this takes microseconds, and most observations of a class are equal.
+        return None
+    try:
+        torch.testing.assert_close(got.values, expected.values, rtol=r, atol=a, equal_nan=True)
+        return None
+    except AssertionError:
+        pass
+    return Mismatch(path, *_value_message(got.values, expected.values, r, a))
+
+
+def _value_message(got: torch.Tensor, expected: torch.Tensor, rtol: float,
+                   atol: float) -> tuple[str, TensorDiff]:
+    wide = torch.complex128 if expected.dtype.is_complex else torch.float64
+    g64, e64 = got.to(wide), expected.to(wide)
+    close = torch.isclose(g64, e64, rtol=rtol, atol=atol, equal_nan=True)
+    bad = ~close
+    count, total = int(bad.sum()), bad.numel()
+    abs_diff = torch.nan_to_num((g64 - e64).abs(), nan=math.inf)
+    abs_diff = torch.where(bad, abs_diff, torch.zeros_like(abs_diff))
+    flat = int(abs_diff.reshape(-1).argmax()) if total else 0
+    index = tuple(int(i) for i in _unravel(flat, tuple(got.shape)))
+    where = f" at index {list(index)}" if index else ""
+    exp_v, got_v = expected.reshape(-1)[flat].item(), got.reshape(-1)[flat].item()
+    rel = abs_diff.reshape(-1)[flat].item() / abs(exp_v) if exp_v not in (0, 0.0) else math.inf
+    message = (f"{count} of {total} values differ; largest difference "
+               f"{abs_diff.reshape(-1)[flat].item():.4g}{where} (expected {_fmt(exp_v)}, "
+               f"got {_fmt(got_v)}")
+    message += f", relative {rel:.3g})" if math.isfinite(rel) else ")"
+    return message, _preview(got, expected, bad, index)
+
+
+def _unravel(flat: int, shape: tuple[int, ...]) -> list[int]:
+    out = []
+    for size in reversed(shape):
+        out.append(flat % size if size else 0)
+        flat //= size if size else 1
+    return list(reversed(out))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value + 0.0:.6g}"
+    return str(value)
+
+
+def _preview(got: torch.Tensor, expected: torch.Tensor, bad: torch.Tensor,
+             index: tuple[int, ...]) -> TensorDiff:
+    """A window of at most PREVIEW_ROWS × PREVIEW_COLS around the largest difference."""
+    def as_2d(t: torch.Tensor) -> torch.Tensor:
+        if t.dim() == 0:
+            return t.reshape(1, 1)
+        if t.dim() == 1:
+            return t.reshape(1, -1)
+        return t.reshape(-1, t.shape[-1])
+
+    g2, e2, b2 = as_2d(got), as_2d(expected), as_2d(bad)
+    flat_row = 0
+    for i, size in zip(index[:-1], got.shape[:-1], strict=True):
+        flat_row = flat_row * size + i
+    col = index[-1] if index else 0
+    r0 = max(0, min(flat_row - PREVIEW_ROWS // 2, g2.shape[0] - PREVIEW_ROWS))
+    c0 = max(0, min(col - PREVIEW_COLS // 2, g2.shape[1] - PREVIEW_COLS))
+    rows = slice(r0, r0 + PREVIEW_ROWS)
+    cols = slice(c0, c0 + PREVIEW_COLS)
+
+    def cells(t: torch.Tensor) -> list[list[str]]:
+        return [[_fmt(v) for v in row] for row in t[rows, cols].tolist()]
+
+    marked = [[r, c] for r, c in (b2[rows, cols].nonzero().tolist() if b2.numel() else [])]
+    return TensorDiff(
+        path="",
+        expected=cells(e2),
+        got=cells(g2),
+        mismatched=marked,
+        truncated=g2.shape[0] > PREVIEW_ROWS or g2.shape[1] > PREVIEW_COLS,
+    )

@@ -1,0 +1,174 @@
+"""Levels of the sandbox, and :func:`launch`: the one way a sandboxed Python process starts.
+
+Every process that will run a submission's code — a warm zygote and the children it forks,
+a notebook's runner — is started by :func:`launch`: ``python -I`` with a scrubbed
+environment, in a session of its own, in a root dir that is its only writable place, and at
+the ``strict`` level inside bubblewrap (``bwrap``). :func:`stop` ends it with everything
+it started.
+
+What a process sees inside the jail: the Python installation and the system libraries,
+read-only; the grader's own package (not the course repository around it), read-only; its
+work dir, the one writable place besides a private ``/tmp``; a minimal ``/dev`` and its own
+``/proc``. It has no network (a new network namespace holds only a down loopback), a private
+PID namespace (no process outlives the session: when bubblewrap ends, every process inside
+is killed) and ``--die-with-parent``. GPU device nodes are bound only when the job may use CUDA.
+
+The ``basic`` level (rlimits, own work dir, scrubbed environment, process-group kill) is what
+runs where bubblewrap is missing or cannot create namespaces; see the README's threat model.
+"""
+
+from __future__ import annotations
+
+import functools
+import glob
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import IO, Literal
+
+from grader.errors import UsageError
+
+Level = Literal["strict", "basic"]
+LEVELS = ("auto", "strict", "basic")
+"""What ``--sandbox`` accepts; :func:`choose_level` turns it into a :data:`Level`."""
+GRADER_MOUNT = "/opt/grade"  # where the grader package appears inside the jail
+GRADER_PACKAGE = Path(__file__).resolve().parent.parent
+"""The ``grader`` package folder, the one part of the grader's files a jail binds."""
+_ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives",
+              "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group")
+_SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
+BASIC_WARNING = ("sandbox level basic: the submission could read files its user can read, "
+                 "write outside its work dir, open network connections, signal the grader "
+                 "and leave processes that call setsid() behind (the strict level, with "
+                 "bubblewrap, prevents all of these)")
+
+
+def _python_dirs() -> list[str]:
+    """Every directory the interpreter and its packages live in, symlinks resolved."""
+    found = {sys.prefix, sys.base_prefix, sys.exec_prefix,
+             str(Path(sys.executable).parent)}
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        found.add(sysconfig.get_paths()[key])
+    found |= {os.path.realpath(p) for p in list(found)}
+    found.add(os.path.dirname(os.path.realpath(sys.executable)))
+    # Nested dirs are covered by their parents.
+    dirs = sorted(p for p in found if os.path.isdir(p))
+    return [d for d in dirs if not any(d != o and d.startswith(o + os.sep) for o in dirs)]
+
+
+def command(inner: list[str], workdir: Path, grader_package: Path, cuda: bool) -> list[str]:
+    """``inner`` (the child's command line) wrapped in bubblewrap."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise UsageError("the strict sandbox needs bubblewrap (bwrap) on PATH")
+    # --cap-drop ALL: a grader run as root must not hand its capabilities (raising its own
+    # rlimits, mounting) to the child; for other users bubblewrap keeps none anyway.
+    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    for path in _SYSTEM_DIRS:
+        args += ["--ro-bind-try", path, path]
+    for path in _ETC_FILES:
+        args += ["--ro-bind-try", path, path]
+    for path in _python_dirs():
+        args += ["--ro-bind", path, path]
+    args += ["--ro-bind", str(grader_package), f"{GRADER_MOUNT}/grader"]
+    if cuda:
+        for node in sorted(glob.glob("/dev/nvidia*")):
+            args += ["--dev-bind-try", node, node]
+        args += ["--ro-bind-try", "/sys", "/sys",
+                 "--ro-bind-try", "/proc/driver/nvidia", "/proc/driver/nvidia"]
+    args += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--"]
+    return args + inner
+
+
+@functools.cache
+def strict_problem() -> str | None:
+    """``None`` when the strict level works on this machine, else why it does not."""
+    if shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed"
+    probe = Path(os.environ.get("TMPDIR", "/tmp")).resolve()
+    inner = [sys.executable, "-I", "-c", "pass"]
+    try:
+        done = subprocess.run(command(inner, probe, GRADER_PACKAGE, False),
+                              capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap could not start: {exc}"
+    if done.returncode != 0:
+        lines = (done.stderr or "").strip().splitlines()
+        return f"bubblewrap cannot create its namespaces here ({lines[-1] if lines else '?'})"
+    return None
+
+
+def choose_level(requested: str = "auto") -> Level:
+    """The level to run at: ``auto`` takes ``strict`` where it works; ``strict`` refuses to
+    fall back."""
+    if requested not in LEVELS:
+        raise UsageError(f"--sandbox must be one of {', '.join(LEVELS)}, got {requested!r}")
+    if requested == "basic":
+        return "basic"
+    problem = strict_problem()
+    if problem is None:
+        return "strict"
+    if requested == "strict":
+        raise UsageError(f"the strict sandbox is not available: {problem}")
+    return "basic"
+
+
+_PASS_ENV = ("CUDA_VISIBLE_DEVICES", "LD_LIBRARY_PATH")
+
+
+def child_environment(workdir: Path) -> dict[str, str]:
+    """The whole environment of a child (and of a zygote): nothing of the grader's but the
+    GPU's selection and library path; one thread for torch's math libraries."""
+    env = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(workdir),
+        "TMPDIR": str(workdir),
+        "LANG": "C.UTF-8",
+        "OMP_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    env.update({k: os.environ[k] for k in _PASS_ENV if k in os.environ})
+    return env
+
+
+def launch(entry: str, args: Sequence[str], *, root: Path, level: Level, allow_cuda: bool,
+           pass_fds: Sequence[int] = (), stderr: int | IO[bytes] | None = subprocess.DEVNULL,
+           environment: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+    """Start ``entry`` (``"module:function"`` of the grader, called with no arguments; it
+    reads ``sys.argv[1:]``, which is ``args``) as a sandboxed Python process working in
+    ``root``.
+
+    The grader's package is importable there (from the jail's read-only mount at the strict
+    level); ``environment`` is added to the scrubbed one; without ``allow_cuda`` no GPU is
+    visible. stdin and stdout are ``/dev/null``. The process leads a session of its own, so
+    that :func:`stop` ends everything it started.
+    """
+    module, _, function = entry.partition(":")
+    boot = (f"import sys; sys.path.insert(0, sys.argv.pop(1)); "
+            f"from {module} import {function}; {function}()")
+    inner = [sys.executable, "-I", "-u", "-B", "-c", boot]
+    if level == "strict":
+        command_line = command([*inner, GRADER_MOUNT, *args], root, GRADER_PACKAGE, allow_cuda)
+    else:
+        command_line = [*inner, str(GRADER_PACKAGE.parent), *args]
+    env = {**child_environment(root), **(environment or {})}
+    if not allow_cuda:
+        env["CUDA_VISIBLE_DEVICES"] = ""
+    return subprocess.Popen(command_line, pass_fds=tuple(pass_fds), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=stderr, cwd=root, env=env,
+                            start_new_session=True)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Kill a launched process and everything in its session, and collect it."""
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
