@@ -66,7 +66,7 @@ def floor_s(assignment: Assignment, rounds: int = 7) -> float:
     """Seconds the checks (public and hidden, CPU) take on the solution in this process:
     the median of ``rounds`` after one that warms up."""
     assert assignment.solution is not None
-    specs = [c for c in load_check_sources(assignment.sources_for(True), assignment.name)
+    specs = [c for c in load_check_sources(assignment.sources_in("all"), assignment.name)
              if any(c.id == kept.id for kept in assignment.checks)]
     module = _load_module(assignment.module, str(assignment.solution), "solution.py")
     times = []

@@ -187,11 +187,16 @@ def release(out: Path, assignment: str | None, grader_requirement: str | None) -
 def batch(submissions: Path, assignment: str, out: Path, workers: int | None,
           dask_address: str | None, regrade: bool, sandbox: str) -> None:
     """Grade every submission in SUBMISSIONS (public and hidden checks), resumably."""
+    started = None
+    if dask_address is None and (workers is None or workers >= 1):
+        # One zygote per worker, started now; the batch warms them for its assignment.
+        started = _prestart(sandbox, workers or os.cpu_count() or 1)
+    api = _api(started)
     from grader.batch.progress import ProgressPrinter
     from grader.batch.run import summary_line
 
     bar = ProgressPrinter(sys.stderr.isatty())
-    report = _api().batch(submissions, assignment, out, workers=workers, regrade=regrade,
+    report = api.batch(submissions, assignment, out, workers=workers, regrade=regrade,
                        sandbox=sandbox, dask=dask_address, on_progress=bar.update)
     bar.finish()
     for warning in report.warnings:

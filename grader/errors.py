@@ -20,7 +20,7 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Exit status of every ``grade`` command, as CONTRACT.md states it."""
+    """Exit status of every ``grade`` command, as the README's "Exit status" states it."""
 
     OK = 0
     CHECKS_FAILED = 1

@@ -7,6 +7,7 @@ themselves; :mod:`grader.reports` consumes them.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -209,8 +210,23 @@ class SubmissionResult:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that a reader never sees half of it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    """Write a file so that a reader never sees half of it (written beside it, then renamed
+    into place); its folder is made when it is missing. A batch writes three per student:
+    plain ``os`` calls, no more system calls than that takes."""
+    tmp = f"{path.parent}/.{path.name}.tmp"
+    data = text.encode("utf-8")
+    try:
+        fd = os.open(tmp, _WRITE_FLAGS, 0o644)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, _WRITE_FLAGS, 0o644)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
+    os.replace(tmp, path)
+
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)

@@ -20,8 +20,16 @@ from grader.results import SubmissionResult
 from grader.sandbox.jail import choose_level
 from helpers import ASSIGNMENTS, Grade
 
+REAL_GRADING = {"grade", "grade_for", "grading", "references"}
+"""Fixtures that start real children: a test that uses one is ``slow``, so that ``pytest -m
+"not slow"`` is the fast unit layer (no child process) a developer runs while working."""
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    slow = pytest.mark.slow
+    for item in items:
+        if REAL_GRADING & set(getattr(item, "fixturenames", ())):
+            item.add_marker(slow)
     if torch.cuda.is_available():
         return
     skip = pytest.mark.skip(reason="needs a CUDA device")

@@ -21,6 +21,9 @@ from grader import api
 from grader.results import SubmissionResult
 from helpers import ASSIGNMENT_04, ROOT, SOLUTION_04, SUBMISSIONS_04, on_solution
 
+pytestmark = pytest.mark.slow  # real child processes and commands
+
+
 STUB = ASSIGNMENT_04 / "custom_function.py"
 HOSTILE = ROOT / "tests" / "hostile"
 

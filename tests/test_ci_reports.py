@@ -18,6 +18,9 @@ from grader.reports import format_points
 from grader.results import SubmissionResult
 from helpers import ROOT, SOLUTION_04, SUBMISSIONS_04, on_solution
 
+pytestmark = pytest.mark.slow  # real child processes and commands
+
+
 junitparser = pytest.importorskip("junitparser")
 markdown_it = pytest.importorskip("markdown_it")
 

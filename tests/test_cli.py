@@ -1,4 +1,4 @@
-"""The command line, per CONTRACT.md: outputs, schema and exit codes, with real children."""
+"""The command line as the README states it: outputs, schema and exit codes, with real children."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ import pytest
 from grader.cli import main
 from grader.results import SCHEMA, SubmissionResult
 from helpers import ASSIGNMENT_04, ROOT, SOLUTION_04, SUBMISSIONS_04
+
+pytestmark = pytest.mark.slow  # real child processes and commands
+
 
 CHECK_KEYS = {"id", "exercise", "device", "hidden", "status", "score", "max_score", "message"}
 

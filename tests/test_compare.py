@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import torch
 
+from grader.judging import compare as compare_module
 from grader.judging.compare import Mismatch, compare, describe
 from grader.model.observations import Opaque, Raised, TensorValue
 
@@ -194,3 +195,47 @@ def test_describe_names_values_for_messages():
     assert describe((1, 2)) == "a tuple of 2 items"
     assert describe(None) == "None" and describe(False) == "False"
     assert describe("x") == "str 'x'"
+
+
+def _assert_close_passes(got: torch.Tensor, expected: torch.Tensor, rtol: float,
+                         atol: float) -> bool:
+    try:
+        torch.testing.assert_close(got, expected, rtol=rtol, atol=atol, equal_nan=True)
+    except AssertionError:
+        return False
+    return True
+
+
+EDGES = [0.0, -0.0, 1.0, -1.0, 1e-30, 3.0e38, math.inf, -math.inf, math.nan]
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64,
+                                   torch.complex64, torch.complex128, torch.int8, torch.int16,
+                                   torch.int32, torch.int64, torch.uint8, torch.bool])
+def test_the_tensor_verdict_is_assert_closes_on_every_dtype_the_channel_carries(dtype):
+    """The verdict is assert_close's rule, element by element, at the default tolerances and
+    at wider ones; random pairs near each other, and every pair of edge values."""
+    gen = torch.Generator().manual_seed(7)
+    pairs = []
+    for scale in (1e-7, 1e-5, 1e-3, 1e-1):
+        base = torch.randn(64, generator=gen, dtype=torch.float64) * 100
+        pairs.append((base, base + torch.randn(64, generator=gen, dtype=torch.float64) * scale
+                      * base.abs()))
+    edges = torch.tensor(EDGES, dtype=torch.float64)
+    pairs.append((edges.repeat_interleave(len(EDGES)), edges.repeat(len(EDGES))))
+    default = compare_module.DEFAULT_TOLERANCES.get(dtype, (0.0, 0.0))
+    for a, b in pairs:
+        if dtype.is_complex:
+            got, expected = torch.complex(a, b.flip(0)).to(dtype), torch.complex(b, a.flip(0))
+            expected = expected.to(dtype)
+        elif dtype.is_floating_point:
+            got, expected = a.to(dtype), b.to(dtype)
+        else:
+            finite = torch.nan_to_num(a, nan=0, posinf=3, neginf=-3).clamp(-100, 100)
+            other = torch.nan_to_num(b, nan=0, posinf=3, neginf=-3).clamp(-100, 100)
+            got, expected = finite.to(dtype), other.to(dtype)
+        for rtol, atol in (default, (1e-3, 1e-3), (0.0, 0.0)):
+            for i in range(0, len(got), 8):  # eight elements a verdict: each one can decide
+                g, e = got[i:i + 8], expected[i:i + 8]
+                ours = compare(TensorValue(g, "cpu"), TensorValue(e, "cpu"), rtol, atol) is None
+                assert ours == _assert_close_passes(g, e, rtol, atol), (dtype, g, e, rtol, atol)

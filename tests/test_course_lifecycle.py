@@ -24,6 +24,8 @@ from grader.references.resolve import cuda_here
 from grader.results import SubmissionResult
 from helpers import ASSIGNMENTS, ROOT, SOLUTIONS, SUBMISSIONS, on_solution
 
+pytestmark = pytest.mark.slow  # real child processes and commands
+
 COURSE = ("01_tensor_basics", "04_custom_function")
 BUGS = {"01_tensor_basics": ("bug_join_wraps_dim.py", "bug_range_end_excluded.py"),
         "04_custom_function": ("bug_float32_mask.py", "bug_leaky_no_slope.py")}
@@ -271,6 +273,7 @@ def test_build_is_deterministic(tmp_path: Path) -> None:
 
 NOT_REPRODUCIBLE = """
 import os as _os
+
 
 
 class MyLeakyReLU(torch.autograd.Function):  # noqa: F811 - in place of the solution's

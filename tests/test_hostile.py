@@ -37,6 +37,9 @@ from grader.sandbox import pool
 from grader.sandbox.jail import strict_problem
 from helpers import ASSIGNMENT_04, ROOT, SOLUTION_04, failing
 
+pytestmark = pytest.mark.slow  # real child processes and commands
+
+
 HOSTILE = Path(__file__).resolve().parent / "hostile"
 
 WRONG_RELU_BACKWARD = frozenset({"MyReLU/backward_values", "MyReLU/grad_at_zero",

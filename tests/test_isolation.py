@@ -12,6 +12,9 @@ import pytest
 from grader.sandbox.jail import choose_level
 from helpers import by_id, failing, solution_source
 
+pytestmark = pytest.mark.slow  # real child processes and commands
+
+
 SOLUTION = solution_source()
 LEAKY_BACKWARD = "        (input,) = ctx.saved_tensors\n        grad_input = torch.where("
 

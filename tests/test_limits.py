@@ -18,6 +18,8 @@ from grader.model.assignments import load_assignment
 from grader.sandbox.jail import choose_level
 from helpers import write_assignment
 
+pytestmark = pytest.mark.slow  # real child processes and commands
+
 OVERRIDES = {
     "memory": {"memory_mb": 256},
     "cpu": {"cpu_s": 1},
@@ -42,6 +44,7 @@ STUDENT = '''
 import os, threading, time
 
 import torch
+
 
 
 def stress(kind):

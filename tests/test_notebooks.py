@@ -168,6 +168,7 @@ def test_a_notebook_that_cannot_be_read_is_an_error_result_with_a_clear_message(
                for c in result.checks if c.device == "cpu")
 
 
+@pytest.mark.slow
 def test_cli_grades_a_notebook_and_prints_its_notes(tmp_path):
     setup, relu, leaky, relu_linear = solution_parts()
     path = write(tmp_path, plain_notebook(setup, relu, leaky, relu_linear,
@@ -218,6 +219,7 @@ TINY_PNG = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwA
             "RU5ErkJggg==")
 
 
+@pytest.mark.slow
 def test_run_notebook_shows_every_cell_as_it_ran_in_the_report(tmp_path):
     setup, relu, leaky, relu_linear = solution_parts()
     path = write(tmp_path, plain_notebook(
@@ -240,6 +242,7 @@ def test_run_notebook_shows_every_cell_as_it_ran_in_the_report(tmp_path):
     assert report.count('<div class="nb-cell">') == 7
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("level", ["auto", "basic"])
 def test_run_notebook_interrupts_a_long_cell_and_runs_the_rest(tmp_path, level):
     from grader.model.limits import Limits
@@ -269,6 +272,7 @@ def test_run_notebook_stops_a_notebook_that_ignores_interrupts_at_the_wall_clock
     assert executed.problem is not None and "after 8 s" in executed.problem
 
 
+@pytest.mark.slow
 def test_a_check_failing_inside_a_notebook_function_shows_the_students_cell_and_line(
         grade, tmp_path):
     setup, relu, leaky, relu_linear = solution_parts()

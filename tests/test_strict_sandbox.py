@@ -15,8 +15,9 @@ import pytest
 from grader.sandbox.jail import choose_level, strict_problem
 from helpers import ROOT, SOLUTION_04, failing, solution_source
 
-pytestmark = pytest.mark.skipif(strict_problem() is not None,
-                                reason=f"strict sandbox unavailable: {strict_problem()}")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(strict_problem() is not None,
+                                 reason=f"strict sandbox unavailable: {strict_problem()}")]
 
 
 @pytest.fixture

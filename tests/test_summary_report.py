@@ -230,6 +230,7 @@ def test_write_summary_page_writes_file(tmp_path: Path) -> None:
     assert [p.name for p in target.parent.iterdir()] == ["summary.html"]
 
 
+@pytest.mark.slow
 def test_page_in_a_real_browser(tmp_path: Path) -> None:
     """Charts show, the table sorts, the console stays clean and no student script runs."""
     if not CHROMIUM.exists():

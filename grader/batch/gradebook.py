@@ -123,13 +123,6 @@ class Gradebook:
                 [(result.assignment, result.submission, c.id, c.device, c.status, c.score,
                   c.max_score, c.duration_s, c.message) for c in result.checks])
 
-    def results(self, assignment: str) -> list[SubmissionResult]:
-        """Every stored result of ``assignment``, by submission id."""
-        rows = self._db.execute(
-            "SELECT result_json FROM submissions WHERE assignment = ? ORDER BY id",
-            (assignment,)).fetchall()
-        return [SubmissionResult.from_json(r[0]) for r in rows]
-
     def forget_except(self, assignment: str, keep: set[str]) -> list[str]:
         """Remove the rows of submissions no longer in the batch; returns their ids."""
         ids = [r[0] for r in self._db.execute(

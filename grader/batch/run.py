@@ -100,6 +100,7 @@ def run_batch(request: BatchRequest,
     with Gradebook(request.out / GRADEBOOK) as book:
         book.forget_except(assignment.name, {t.id for t in tasks})
         pending: list[tuple[Task, str]] = []
+        results: dict[str, SubmissionResult] = {}  # the gradebook's rows, once all are in
         for task in tasks:
             digest = task.content_hash()
             stored = None if request.regrade else book.current(
@@ -108,6 +109,7 @@ def run_batch(request: BatchRequest,
                 pending.append((task, digest))
             else:
                 report.reused += 1
+                results[task.id] = stored.result
                 if not (request.out / task.id / "result.json").is_file():
                     _write_student_files(stored.result, request.out)
         total = len(pending)
@@ -118,10 +120,11 @@ def run_batch(request: BatchRequest,
         for done, result in enumerate(graded, 1):
             text = _write_student_files(result, request.out)
             book.record(result, hashes[result.submission], version, run, text)
+            results[result.submission] = result
             report.graded_now += 1
             if on_progress:
                 on_progress(Progress(done, total, started, result))
-        report.results = book.results(assignment.name)
+        report.results = [results[key] for key in sorted(results)]
     write_class_outputs(assignment, report.results, request.out)
     report.duration_s = time.monotonic() - started
     return report
@@ -133,7 +136,8 @@ def _warm_workers(request: BatchRequest) -> threading.Thread | None:
         return None
     def prepare() -> None:
         try:
-            pool.POOL.prepare(request.level, True, request.workers, warm=True)
+            pool.POOL.prepare(request.level, True, request.workers, warm=True,
+                              optimizers=request.assignment.uses_optimizers)
         except (pool.ZygoteGone, OSError):  # the sessions start their own, and say why not
             pass
 

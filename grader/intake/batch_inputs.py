@@ -1,6 +1,6 @@
 """Batch inputs: the SUBMISSIONS folder of ``grade batch`` → one path per student to grade.
 
-This stage only finds and unpacks submissions; :func:`grader.submissions.module_from_path`
+This stage only finds and unpacks submissions; :func:`grader.intake.submissions.module_from_path`
 later turns each prepared path into the module to grade. Every refusal is a value (a
 :class:`Problem`, or a :class:`Prepared` with ``problem`` set), so one bad entry never stops
 the batch.

@@ -53,6 +53,10 @@ class Assignment:
 
     solution_sha256: str | None = None
     """The solution file's SHA-256, read once when the assignment is loaded."""
+    uses_optimizers: bool = True
+    """Whether its checks or its solution mention ``torch.optim``: the first optimizer a
+    process makes imports ``torch._dynamo``, a second of CPU that a batch's zygotes then
+    pay once, before they fork, instead of in every child."""
 
     @property
     def stub(self) -> Path:
@@ -220,6 +224,7 @@ def load_assignment(root: Path, solutions_dir: Path | None = None) -> Assignment
     solutions_dir = solutions_dir or root.parent.parent / "solutions"
     solution = solutions_dir / root.name / f"{module}.py"
     found = solution.is_file()
+    solution_bytes = solution.read_bytes() if found else b""
     return Assignment(
         name=root.name,
         root=root,
@@ -230,7 +235,8 @@ def load_assignment(root: Path, solutions_dir: Path | None = None) -> Assignment
         sources=tuple(sources),
         limits=limits,
         solution=solution if found else None,
-        solution_sha256=hashlib.sha256(solution.read_bytes()).hexdigest() if found else None,
+        solution_sha256=hashlib.sha256(solution_bytes).hexdigest() if found else None,
+        uses_optimizers=b"optim" in solution_bytes or any("optim" in s.source for s in sources),
     )
 
 

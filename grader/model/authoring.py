@@ -48,7 +48,7 @@ class Hint:
     Give either ``patch`` — names of the reference module replaced by buggy versions
     (``{"MyReLU": NotesReLU}``); the scenario is run against that patched reference and a
     student whose observation equals the result gets the message — or ``when``, a predicate
-    on the student's observation (tensors arrive as :class:`grader.observations.TensorValue`).
+    on the student's observation (tensors arrive as :class:`grader.model.observations.TensorValue`).
     """
 
     message: str
@@ -79,7 +79,7 @@ class CheckSpec:
     judge: Judge | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
     limits: tuple[tuple[str, float], ...] = ()
-    """Limits this check overrides (see :data:`grader.limits.PER_CHECK`)."""
+    """Limits this check overrides (see :data:`grader.model.limits.PER_CHECK`)."""
 
     @functools.cached_property
     def id(self) -> str:  # looked up hundreds of times per submission: built once

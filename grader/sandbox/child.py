@@ -338,23 +338,26 @@ class Runtime:
                                        torch.autograd, gradcheck_module, torch.testing,
                                        torch.nn.functional, numpy, json, json.encoder])
 
-    def warm_up(self) -> None:
-        """Run what torch imports lazily on first use (autograd's engine, optimizers,
-        functional Jacobians), on the CPU only: CUDA must never start in a forking parent."""
+    def warm_up(self, optimizers: bool) -> None:
+        """Run what torch imports lazily on first use (autograd's engine, functional
+        Jacobians, gradcheck; with ``optimizers``, ``torch.optim``, whose first optimizer
+        imports ``torch._dynamo``: a second of CPU that assignments without optimizers need
+        not pay), on the CPU only: CUDA must never start in a forking parent."""
         import torch
         import torch.autograd.functional
 
         x = torch.randn(4, 3, requires_grad=True)
         layer = torch.nn.Linear(3, 2)
-        optimizer = torch.optim.SGD([x, *layer.parameters()], lr=0.1)
         loss = torch.nn.functional.cross_entropy(layer(torch.relu(x)), torch.tensor([0, 1, 0, 1]))
         loss.backward()  # type: ignore[no-untyped-call]
-        optimizer.step()
-        optimizer.zero_grad()
         torch.autograd.functional.jacobian(  # type: ignore[no-untyped-call]
             torch.tanh, torch.randn(3, dtype=torch.float64))
         torch.autograd.gradcheck(torch.sin, (torch.randn(2, dtype=torch.float64,
                                                          requires_grad=True),))
+        if optimizers:
+            optimizer = torch.optim.SGD([x, *layer.parameters()], lr=0.1)
+            optimizer.step()
+            optimizer.zero_grad()
         self.patchables.restore()
 
     def load_checks(self, key: str, assignment: str, sources: list[SourceSpec]) -> None:

@@ -51,7 +51,7 @@ class Zygote:
 
     def __init__(self, level: Level, allow_cuda: bool) -> None:
         self.level, self.allow_cuda = level, allow_cuda
-        self.warm = False
+        self.warm = self.warm_optimizers = False
         self.root = Path(tempfile.mkdtemp(prefix="grade-worker-"))
         ours, theirs = socket.socketpair()
         self._sock = ours
@@ -117,13 +117,14 @@ class Zygote:
         self._expect("reset", 10.0)
         self._statuses.clear()
 
-    def warm_up(self) -> None:
-        """Have the zygote run what torch loads lazily, so that its children find it done
-        (a batch's many children); a single ``grade check`` does without."""
-        if not self.warm:
-            self._send({"kind": "warm"})
+    def warm_up(self, optimizers: bool = True) -> None:
+        """Have the zygote run what torch loads lazily (with ``torch.optim`` where the
+        assignment uses optimizers), so that its children find it done: a batch's many
+        children; a single ``grade check`` does without."""
+        if not self.warm or (optimizers and not self.warm_optimizers):
+            self._send({"kind": "warm", "optimizers": optimizers})
             self._expect("warm", WARM_UP_S)
-            self.warm = True
+            self.warm, self.warm_optimizers = True, optimizers or self.warm_optimizers
 
     def stats(self) -> dict[str, int]:
         """Peak resident memory (KiB) of the zygote and of its largest child so far."""
@@ -206,11 +207,12 @@ class Pool:
         # thread that started it, and a session's thread ends before its zygote should.
         return _SPAWNER.submit(Zygote, level, allow_cuda).result()
 
-    def prepare(self, level: Level, allow_cuda: bool, count: int = 1, warm: bool = False
-                ) -> None:
+    def prepare(self, level: Level, allow_cuda: bool, count: int = 1, warm: bool = False,
+                optimizers: bool = True) -> None:
         """Have ``count`` zygotes idle for the sessions to come, starting the missing ones
-        at once; waits until they are ready (and, with ``warm``, warmed up: a batch's
-        children then find torch's lazy imports done from the first submission on).
+        at once; waits until they are ready (and, with ``warm``, warmed up, ``torch.optim``
+        included with ``optimizers``: a batch's children then find torch's lazy imports
+        done from the first submission on).
         Without ``warm`` a zygote is left untouched until its first reset, as a single
         ``grade check`` needs. Called while the caller's own imports run in another thread,
         or before a batch's workers start."""
@@ -225,7 +227,7 @@ class Pool:
         def start(zygote: Zygote | None) -> Zygote:
             zygote = zygote or Zygote(level, allow_cuda)
             if warm:
-                zygote.warm_up()
+                zygote.warm_up(optimizers)
             return zygote
 
         jobs = [_SPAWNER.submit(start, z) for z in keep]

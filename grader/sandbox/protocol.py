@@ -100,6 +100,8 @@ class Reset(TypedDict):
 
 class Warm(TypedDict):
     kind: Literal["warm"]
+    optimizers: bool
+    """Also warm up ``torch.optim`` (see :meth:`grader.sandbox.child.Runtime.warm_up`)."""
 
 
 class Stats(TypedDict):

@@ -1,21 +1,22 @@
 """The warm parent of children: imports torch and the grader once, then forks a child per job.
 
-Starting Python and importing torch costs about a second; forking a process that already
-did costs milliseconds. The zygote is started like any child (same command line, same
-bubblewrap jail at the strict level, same scrubbed environment) and serves one job at a time
-over a Unix socket from :mod:`grader.sandbox.pool`:
+Starting Python and importing torch costs seconds; forking a process that already did costs
+milliseconds. The zygote is launched by :func:`grader.sandbox.jail.launch` and serves the
+commands of :mod:`grader.sandbox.protocol`, one at a time, over a Unix socket from
+:mod:`grader.sandbox.pool`:
 
 ``fork`` (with three file descriptors: the child's stdout, stderr and observation channel)
 → the zygote loads the job's check files if it has not yet (the first job of an assignment
 carries them, later ones name them), and forks; the child starts its own session, moves to
-the job's work dir, sets its limits and runs the job exactly as a freshly started child
-would (:func:`grader.child.run_job`); the zygote answers ``forked`` and, when the child
-ends, ``exited`` with its wait status. ``kill`` ends the job's processes; ``reset`` (after
-each submission) also ends every process the job left behind — inside the strict level's PID
-namespace, every process but the zygote itself (``kill(-1)``). After its first ``reset`` the
-zygote warms up: it runs what torch imports lazily (autograd's engine, optimizers, functional
-Jacobians), so that later children find it done. Not before the first session ends, since
-this loop is what reports a child's exit, and a single ``grade check`` needs only one child.
+the job's work dir, sets its limits and runs the job (``Runtime.run_job`` of
+:mod:`grader.sandbox.child`); the zygote answers ``forked`` and, when the child ends,
+``exited`` with its wait status. ``kill`` ends the job's processes; ``reset`` (after each
+submission) also ends every process the job left behind — inside the strict level's PID
+namespace, every process but the zygote itself (``kill(-1)``). ``warm`` runs what torch
+imports lazily (autograd's engine, functional Jacobians, gradcheck, and optimizers when the
+assignment uses them), so that its children find it done: a batch asks for it before its
+first submission. A zygote not asked warms up fully after its first ``reset``: not before,
+since this loop is what reports a child's exit and a single ``grade check`` needs one child.
 
 The zygote never runs submitted code itself and never initialises CUDA (children do, after
 the fork). It is made non-dumpable, so a child cannot ptrace it or write its memory to
@@ -56,7 +57,7 @@ def serve(sock_fd: int, in_pid_namespace: bool) -> None:
 
     runtime = child.Runtime()
     _freeze()
-    warm = False
+    warm = warm_optimizers = False
     _prctl(_PR_SET_DUMPABLE, 0)
     sock = socket.socket(fileno=sock_fd)
     children: set[int] = set()
@@ -70,8 +71,8 @@ def serve(sock_fd: int, in_pid_namespace: bool) -> None:
     def reply(message: Reply) -> None:
         send_message(sock, message)
 
-    def warm_up() -> None:
-        runtime.warm_up()
+    def warm_up(optimizers: bool) -> None:
+        runtime.warm_up(optimizers)
         _freeze()
         _collapse()
 
@@ -119,9 +120,10 @@ def serve(sock_fd: int, in_pid_namespace: bool) -> None:
             zygote_kib, child_kib = _memory()
             reply({"kind": "stats", "zygote_peak_kib": zygote_kib, "child_peak_kib": child_kib})
         elif kind == "warm":
-            if not warm:
-                warm_up()
-                warm = True
+            optimizers = bool(message.get("optimizers", True))
+            if not warm or (optimizers and not warm_optimizers):
+                warm_up(optimizers)
+                warm, warm_optimizers = True, optimizers or warm_optimizers
             reply({"kind": "warm"})
         elif kind == "reset":
             for pid in list(children):
@@ -136,8 +138,8 @@ def serve(sock_fd: int, in_pid_namespace: bool) -> None:
             if not warm:
                 # After the first session, not during it: this loop reports its children's
                 # exits, and a session waits for those (a `grade check` needs nothing more).
-                warm_up()
-                warm = True
+                warm_up(True)
+                warm = warm_optimizers = True
         else:
             for fd in fds:
                 os.close(fd)
