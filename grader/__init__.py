@@ -13,16 +13,26 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from grader.judging.compare import compare
-    from grader.model.authoring import Hint, capture, check
-    from grader.model.observations import Raised, TensorValue
+    from grader.model.authoring import (
+        Hint,
+        capture,
+        changed,
+        check,
+        identity,
+        storage,
+        unchanged,
+    )
+    from grader.model.observations import Identity, Raised, TensorValue
 
 __version__ = "0.1.0"
 
-__all__ = ["Hint", "Raised", "TensorValue", "capture", "check", "compare", "__version__"]
+__all__ = ["Hint", "Identity", "Raised", "TensorValue", "capture", "changed", "check",
+           "compare", "identity", "storage", "unchanged", "__version__"]
 
-_LAZY = {"Hint": "grader.model.authoring", "capture": "grader.model.authoring",
-         "check": "grader.model.authoring", "Raised": "grader.model.observations",
-         "TensorValue": "grader.model.observations", "compare": "grader.judging.compare"}
+_LAZY = {**{name: "grader.model.authoring" for name in
+            ("Hint", "capture", "changed", "check", "identity", "storage", "unchanged")},
+         **{name: "grader.model.observations" for name in ("Identity", "Raised", "TensorValue")},
+         "compare": "grader.judging.compare"}
 
 
 def __getattr__(name: str) -> Any:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader.batch.progress import Progress
-from grader.batch.run import BatchReport, BatchRequest, run_batch
+from grader.batch.run import SALT_BITS, BatchReport, BatchRequest, run_batch
 from grader.course.build import BuildOutcome
 from grader.course.build import build as build_assignment
 from grader.course.release import ReleaseOutcome
@@ -22,7 +22,8 @@ from grader.reports.html import write_report
 from grader.reports.junit import write_junit
 from grader.reports.markdown import write_summary
 from grader.results import SubmissionResult, write_atomic
-from grader.sandbox.jail import choose_level
+from grader.sandbox.jail import Level, choose_level
+from grader.sandbox.notebook_parse import sandboxed_parser
 
 
 @dataclass(frozen=True)
@@ -43,8 +44,10 @@ class Target:
     submission_id: str
 
 
-def resolve_targets(path: Path | None, assignment: str | None, cwd: Path) -> list[Target]:
-    """Turn ``grade check [PATH] [--assignment NAME]`` into assignments and modules."""
+def resolve_targets(path: Path | None, assignment: str | None, cwd: Path,
+                    level: Level | None = None) -> list[Target]:
+    """Turn ``grade check [PATH] [--assignment NAME]`` into assignments and modules; with a
+    sandbox ``level``, a notebook is read in the sandbox (else in this process)."""
     assignments_dir = cwd / "assignments"
     if path is None:
         if assignment is not None:
@@ -53,7 +56,7 @@ def resolve_targets(path: Path | None, assignment: str | None, cwd: Path) -> lis
             roots = discover(assignments_dir)
             if not roots:
                 raise UsageError(f"no assignments under {assignments_dir}; name a PATH to check")
-        return [_target(load_assignment(r), r) for r in roots]
+        return [_target(load_assignment(r), r, level) for r in roots]
     if not path.exists():
         raise UsageError(f"{path} does not exist")
     home = path if path.is_dir() else path.parent
@@ -63,11 +66,12 @@ def resolve_targets(path: Path | None, assignment: str | None, cwd: Path) -> lis
         root = home
     else:
         raise UsageError(f"cannot tell which assignment {path} is for: pass --assignment NAME")
-    return [_target(load_assignment(root), path)]
+    return [_target(load_assignment(root), path, level)]
 
 
-def _target(assignment: Assignment, path: Path) -> Target:
-    module = module_from_path(path, assignment)
+def _target(assignment: Assignment, path: Path, level: Level | None) -> Target:
+    parser = sandboxed_parser(level, assignment.limits) if level is not None else None
+    module = module_from_path(path, assignment, parser)
     resolved = path.resolve()
     if resolved.is_file():  # alice/custom_function.py is alice's; alice.py is too
         name = resolved.parent.name if resolved.stem == assignment.module else resolved.stem
@@ -95,8 +99,8 @@ def check(
     cwd = cwd or Path.cwd()
     out = out if out.is_absolute() else cwd / out
     path = path if path is None or path.is_absolute() else cwd / path
-    targets = resolve_targets(path, assignment, cwd)
     grading = Grading(choose_level(sandbox))  # an unavailable strict level: refused here
+    targets = resolve_targets(path, assignment, cwd, grading.level)
     outcomes = []
     for target in targets:
         result = grading.grade(target.assignment, target.module, target.submission_id, scope,
@@ -198,9 +202,12 @@ def batch(
     sandbox: str = "auto",
     dask: str | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    salt: int | None = None,
+    flagged: str = "keep",
 ) -> BatchReport:
     """Grade every submission in ``submissions`` with public and hidden checks into ``out``
-    (``grade batch``); see :mod:`grader.batch.run`."""
+    (``grade batch``); see :mod:`grader.batch.run`. ``salt`` replays a graded run's
+    secret inputs (kept in its gradebook); by default a new one is drawn."""
     cwd = cwd or Path.cwd()
     root = find_assignment(assignment, cwd / "assignments")
     if not submissions.is_absolute():
@@ -210,9 +217,14 @@ def batch(
     out = out if out.is_absolute() else cwd / out
     if workers is not None and workers < 1:
         raise UsageError("--workers must be at least 1")
+    if flagged not in ("keep", "zero"):
+        raise UsageError(f"--flagged must be keep or zero, got {flagged!r}")
+    if salt is not None and not 0 <= salt < 2**SALT_BITS:
+        raise UsageError(f"--salt must be a whole number from 0 to 2**{SALT_BITS} - 1")
     level = choose_level(sandbox) if dask is None else "basic"  # Dask workers choose their own
     request = BatchRequest(submissions, load_assignment(root), out, level,
-                           workers or os.cpu_count() or 1, regrade, sandbox, dask)
+                           workers or os.cpu_count() or 1, regrade, sandbox, dask, salt,
+                           flagged)
     return run_batch(request, on_progress)
 
 

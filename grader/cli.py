@@ -181,11 +181,20 @@ def release(out: Path, assignment: str | None, grader_requirement: str | None) -
 @click.option("--dask", "dask_address", metavar="ADDRESS",
               help="Grade on the Dask cluster whose scheduler is at ADDRESS.")
 @click.option("--regrade", is_flag=True, help="Grade every submission again, changed or not.")
+@click.option("--salt", type=int, default=None,
+              help="The secret the graded inputs are drawn from (default: a new one per run; "
+                   "the gradebook keeps each submission's). Give a stored one to regrade "
+                   "exactly.")
+@click.option("--flagged", type=click.Choice(["keep", "zero"]), default="keep",
+              show_default=True,
+              help="The score of a submission the integrity audit flags: kept (flagged for "
+                   "review in summary.html and grades.csv) or 0 until reviewed.")
 @click.option("--sandbox", type=click.Choice(jail.LEVELS), default="auto", show_default=True,
               help="strict: inside bubblewrap, refusing to run without it; auto: strict "
                    "where bubblewrap works, else basic.")
 def batch(submissions: Path, assignment: str, out: Path, workers: int | None,
-          dask_address: str | None, regrade: bool, sandbox: str) -> None:
+          dask_address: str | None, regrade: bool, salt: int | None, flagged: str,
+          sandbox: str) -> None:
     """Grade every submission in SUBMISSIONS (public and hidden checks), resumably."""
     started = None
     if dask_address is None and (workers is None or workers >= 1):
@@ -197,7 +206,8 @@ def batch(submissions: Path, assignment: str, out: Path, workers: int | None,
 
     bar = ProgressPrinter(sys.stderr.isatty())
     report = api.batch(submissions, assignment, out, workers=workers, regrade=regrade,
-                       sandbox=sandbox, dask=dask_address, on_progress=bar.update)
+                       sandbox=sandbox, dask=dask_address, on_progress=bar.update, salt=salt,
+                       flagged=flagged)
     bar.finish()
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)

@@ -49,6 +49,9 @@ class CheckResult:
     duration_s: float = 0.0
     diff: TensorDiff | None = None
     series: dict[str, list[float]] | None = None
+    summary: str = ""
+    """The outcome in the grader's own words, with nothing the submission's process wrote
+    (no exception text, output or value): what students are shown of a hidden check."""
 
     def to_dict(self) -> dict[str, Any]:
         # Field by field: dataclasses.asdict deep-copies every leaf, a millisecond per
@@ -59,13 +62,25 @@ class CheckResult:
                 "max_score": self.max_score, "message": self.message, "title": self.title,
                 "duration_s": self.duration_s,
                 "diff": asdict(self.diff) if self.diff is not None else None,
-                "series": self.series}
+                "series": self.series, "summary": self.summary}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> CheckResult:
         data = dict(data)
         diff = data.pop("diff", None)
         return cls(**data, diff=TensorDiff(**diff) if diff else None)
+
+
+@dataclass(frozen=True)
+class IntegrityFlag:
+    """Something in the submission's source that forging a verdict needs (frame
+    introspection, the grader's modules, patching torch...), for an instructor to review:
+    the audit's rule, the file (or notebook cell), the line and its code."""
+
+    rule: str
+    file: str
+    line: int
+    code: str
 
 
 @dataclass(frozen=True)
@@ -150,6 +165,11 @@ class SubmissionResult:
     of which only definitions ran, a conversion from an older notebook format."""
     notebook: NotebookRun | None = None
     """The whole notebook as it ran, when it was asked for (``--run-notebook``)."""
+    error_summary: str | None = None
+    """``error`` in words that carry nothing from the submission's process but the
+    compiler's (a syntax error's place and text): what students of a graded run read."""
+    integrity: list[IntegrityFlag] = field(default_factory=list)
+    """The integrity audit's flags: never part of the score unless the instructor asks."""
 
     @property
     def passed(self) -> bool:
@@ -184,6 +204,8 @@ class SubmissionResult:
             "environment": asdict(self.environment) if self.environment is not None else None,
             "notes": list(self.notes),
             **({"notebook": self.notebook.to_dict()} if self.notebook is not None else {}),
+            **({"error_summary": self.error_summary} if self.error_summary is not None else {}),
+            "integrity": [asdict(f) for f in self.integrity],
         }
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -200,7 +222,8 @@ class SubmissionResult:
         output = CapturedOutput(**data.pop("output", {}))
         env = data.pop("environment", None)
         notebook = data.pop("notebook", None)
-        return cls(**data, checks=checks, output=output,
+        integrity = [IntegrityFlag(**f) for f in data.pop("integrity", [])]
+        return cls(**data, checks=checks, output=output, integrity=integrity,
                    environment=Environment(**env) if env else None,
                    notebook=NotebookRun.from_dict(notebook) if notebook else None)
 

@@ -18,6 +18,7 @@ from grader.model.plan import Scope
 from grader.references.resolve import ReferenceCache
 from grader.results import SubmissionResult
 from grader.sandbox.jail import choose_level
+from grader.sandbox.notebook_parse import sandboxed_parser
 from helpers import ASSIGNMENTS, Grade
 
 REAL_GRADING = {"grade", "grade_for", "grading", "references"}
@@ -91,8 +92,10 @@ def grade_for(load: Callable[[str], Assignment], grading: Grading,
             if time_limit:
                 assignment = dataclasses.replace(assignment, checks=tuple(
                     dataclasses.replace(c, time_limit_s=time_limit) for c in assignment.checks))
-            module = module_from_path(path, assignment)
             context = grading if sandbox == "auto" else Grading(choose_level(sandbox))
+            # A notebook is read as the commands read it: in the sandbox.
+            module = module_from_path(path, assignment,
+                                      sandboxed_parser(context.level, assignment.limits))
             return context.grade(assignment, module, path.stem, scope)
 
         return run

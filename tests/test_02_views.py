@@ -42,7 +42,7 @@ BUGS = {
     "bug_offset_ignored": ({"storage_offset_and_strides/sliced_layout"},
                            "Use x.storage_offset()"),
     "bug_strides_as_list": ({"storage_offset_and_strides/result_types"},
-                            "strides is a tuple: expected True, got False"),
+                            "type of strides: expected 'tuple', got 'list'"),
 }
 
 
@@ -70,7 +70,8 @@ def test_the_notes_recipe_copies_where_view_would_share_and_the_message_says_so(
     check = by_id(result, "safe_view/views_transposed")
     assert isinstance(check, CheckResult)
     assert check.message.startswith(
-        "a.t() viewed as (4, 3) › shares x's storage: expected True, got False")
+        "a.t() viewed as (4, 3) › result's storage: expected the same object (or memory) as "
+        "one named before it in this observation, got a different one")
     assert "view needs strides that fit the new shape, not a contiguous x" in check.message
     assert "try x.view(shape) first and copy only when it raises" in check.message
 
@@ -92,8 +93,9 @@ def test_the_reference_reproduces_the_notes_example(references, load):
 
 def test_the_reference_views_exactly_where_view_works_and_copies_contiguously_elsewhere(
         references, load):
-    """The checks' expectations are the reference's: they must say "shares storage" on every
-    views_* case and "contiguous copy" on every copies_* case, or a check would test nothing."""
+    """The checks' expectations are the reference's: they must say "shares storage" (the same
+    storage label as x) on every views_* case and "contiguous copy" (another label, row-major
+    strides) on every copies_* case, or a check would test nothing."""
     report = references.get(load("02_views"), scope="all")
     for key, outcome in report.outcomes.items():
         if key.device != "cpu" or key.hint is not None or not key.check.startswith("safe_view/"):
@@ -105,9 +107,11 @@ def test_the_reference_views_exactly_where_view_works_and_copies_contiguously_el
         assert isinstance(outcome, Observed)
         shares = not name.startswith("copies_")
         for case, value in outcome.value.items():
-            assert value["shares x's storage"] is shares, (key.check, case)
+            assert (value["result's storage"] == value["x's storage"]) is shares, (key.check,
+                                                                                  case)
             if not shares:
-                assert value["is contiguous"] is True, (key.check, case)
+                assert value["strides"] == value["values"].values.contiguous().stride(), (
+                    key.check, case)
 
 
 def test_the_reference_layouts_of_slices_transposes_and_expansions(references, load):

@@ -1,14 +1,18 @@
 """Assignment 05 end to end: realistic one-bug submissions, the course notes' code as written
 and a correct submission written differently from the reference, each graded in real child
-processes; plus focused tests of the training checks' design (the reference against
-torch.optim.SGD, convergence over many seeds, the recovery judge)."""
+processes; plus focused tests of the checks' design (the reference against torch.optim.SGD,
+convergence over many seeds, the recovery judge, the judges and hints that read data_iter's
+batches in any order, the decrease judge holding losses to this data's)."""
 
 from __future__ import annotations
+
+import types
 
 import pytest
 import torch
 
 from grader.model.observations import Raised, TensorValue
+from grader.sandbox.codec import decode_value, encode_value
 from helpers import (
     ASSIGNMENTS,
     SOLUTIONS,
@@ -33,7 +37,7 @@ BUGS = {
     "bug_ignores_generator": ({"data_iter/reproducible_from_generator"},
                               "does not follow `generator`"),
     "bug_sgd_keeps_grads": ({"sgd_step/clears_gradients"}, "p.grad.zero_() or p.grad = None"),
-    "bug_sgd_rebinds": ({"sgd_step/updates_in_place"}, "w keeps its storage"),
+    "bug_sgd_rebinds": ({"sgd_step/updates_in_place"}, "gives p new storage"),
     "bug_sgd_without_no_grad": ({"sgd_step/records_no_history"}, "torch.no_grad()"),
     "bug_train_step_tensor": ({"train_step/returns_float"}, "loss.item()"),
     "bug_loss_without_half": ({"LinearRegression/loss_func"}, "halves it"),
@@ -221,3 +225,83 @@ def test_the_cpu_index_hint_matches_what_cuda_raises_for_the_notes_index():
     stub = Raised("NotImplementedError", ("NotImplementedError", "RuntimeError"),
                   "data_iter: not on the same device")
     assert not checks.CPU_INDEX.when(stub)
+
+
+# --- judges and hints on observations made here ----------------------------------------------
+
+def observe(scenario, module, seed, global_seed=None):
+    """A scenario's observation of ``module`` on the CPU as the grader's process sees it:
+    ``rng`` seeded with ``seed``, torch's global state with ``global_seed`` (what a data_iter
+    without generator draws from), and the value passed through the channel's codec."""
+    torch.manual_seed(seed + 1 if global_seed is None else global_seed)
+    rng = torch.Generator().manual_seed(seed)
+    return decode_value(encode_value(scenario(module, "cpu", rng)))
+
+
+def overlaid(module, **names):
+    """A copy of ``module`` with ``names`` put in place of its own."""
+    copy = types.ModuleType(f"{module.__name__}_overlaid")
+    copy.__dict__.update(vars(module))
+    copy.__dict__.update(names)
+    return copy
+
+
+def public_specs(checks, exercise):
+    return [fn.__grade_check__ for fn in vars(checks).values()
+            if hasattr(fn, "__grade_check__") and fn.__grade_check__.exercise == exercise]
+
+
+def test_the_data_iter_judges_take_any_order_of_the_inputs_and_no_other_inputs(solution):
+    """Every public data_iter check is judged on the batches themselves: a correct data_iter
+    drawing another order passes, and the batches of another seed's numbered data (a
+    recording replayed in a graded run) fail, whatever they say."""
+    checks = load_checks("public")
+    alternative = import_file(SUBMISSIONS_05 / "correct_alternative.py", "alternative_05")
+    specs = public_specs(checks, "data_iter")
+    assert len(specs) == 9 and all(spec.judge is not None for spec in specs)
+    for spec in specs:
+        expected = observe(spec.scenario, solution, seed=1)
+        other_order = observe(spec.scenario, alternative, seed=1, global_seed=99)
+        assert spec.judge(other_order, expected) is None, spec.id
+        replayed = observe(spec.scenario, solution, seed=2)
+        assert spec.judge(replayed, expected) is not None, spec.id
+
+
+@pytest.mark.parametrize("name, wrong, hint", [
+    ("each_sample_once", "data_iter_dropping_last", "FULL_BATCHES_ONLY"),
+    ("batch_sizes", "data_iter_dropping_last", "FULL_BATCHES_ONLY"),
+    ("fewer_samples_than_batch_size", "data_iter_dropping_last", "FULL_BATCHES_ONLY"),
+    ("no_empty_last_batch", "data_iter_empty_last", "EMPTY_LAST_BATCH"),
+    ("keeps_pairs", "data_iter_unpaired", "UNPAIRED"),
+])
+def test_the_batch_hints_recognise_the_known_wrong_data_iters_in_any_order(solution, name,
+                                                                          wrong, hint):
+    """A hint on batches reads them (a patch would match one order only): it names the known
+    wrong answer whatever order it drew, and stays silent on the reference's batches."""
+    checks = load_checks("public")
+    spec, when = getattr(checks, name).__grade_check__, getattr(checks, hint).when
+    wrong_module = overlaid(solution, data_iter=getattr(checks, wrong))
+    for seed in range(3):
+        expected = observe(spec.scenario, solution, seed)
+        assert spec.judge(expected, expected) is None and not when(expected)
+        got = observe(spec.scenario, wrong_module, seed, global_seed=50 + seed)
+        assert spec.judge(got, expected) is not None and when(got)
+
+
+@pytest.mark.filterwarnings("ignore:Converting a tensor with requires_grad=True")
+def test_the_decrease_judge_wants_this_datas_losses_not_any_decreasing_ones(solution):
+    """losses_decrease holds the per-epoch losses to the reference's on the same data and
+    batches: a correct train_model's pass, another seed's (decreasing too) do not."""
+    checks = load_checks("public")
+    alternative = import_file(SUBMISSIONS_05 / "correct_alternative.py", "alternative_05")
+    scenario = checks.losses_decrease
+    expected = observe(scenario, solution, seed=1)
+    losses = expected["losses"]
+    assert len(losses) == 5 and losses[-1] < losses[0]
+    assert checks.judge_decreasing(observe(scenario, alternative, seed=1), expected) is None
+    replayed = observe(scenario, solution, seed=2)
+    assert replayed["losses"][-1] < replayed["losses"][0]
+    assert "not those of training on this check's data" in checks.judge_decreasing(
+        replayed, expected)
+    rising = {"losses": sorted(losses)}
+    assert "did not go down" in checks.judge_decreasing(rising, expected)

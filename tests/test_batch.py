@@ -18,7 +18,11 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from grader import api
+from grader.intake.submissions import module_from_path
+from grader.judging.pipeline import Grading
+from grader.model.assignments import load_assignment
 from grader.results import SubmissionResult
+from grader.sandbox.jail import choose_level
 from helpers import ASSIGNMENT_04, ROOT, SOLUTION_04, SUBMISSIONS_04, on_solution
 
 pytestmark = pytest.mark.slow  # real child processes and commands
@@ -120,11 +124,22 @@ def graded_class(tmp_path_factory):
     return tmp, expected, report
 
 
-def test_a_class_of_mixed_submissions_gets_the_right_results(graded_class, grade):
+def test_a_class_of_mixed_submissions_gets_the_right_results(graded_class, tmp_path):
+    """Each entry's result is what grading its program directly gives, on the batch's own
+    secret inputs (its salt)."""
     tmp, expected, report = graded_class
     results = {r.submission: r for r in report.results}
     assert set(results) == set(expected)
     assert len(results) >= 30 and report.graded_now == len(results)
+    salted = Grading(choose_level("auto"), salt=report.salt)
+    assignment = load_assignment(ASSIGNMENT_04)
+
+    def grade(source: str, scope: str) -> SubmissionResult:
+        path = tmp_path / "custom_function.py"
+        path.write_text(source)
+        return salted.grade(assignment, module_from_path(path, assignment), "direct",
+                            scope)  # type: ignore[arg-type]
+
     direct = {name: grade(source, scope="all") for name, source in bases().items()}
     assert direct["correct"].score == direct["correct"].max_score > 0
     assert direct["stub"].score == 0
@@ -152,7 +167,7 @@ def test_each_student_gets_result_report_and_gradescope_files_and_the_class_gets
         gradescope = json.loads((out / sid / "gradescope.json").read_text())
         assert gradescope["score"] == result.score
     lines = (out / "grades.csv").read_text().splitlines()
-    assert lines[0] == "id,score,max_score,status,MyReLU,MyLeakyReLU,relu_linear_grads"
+    assert lines[0] == "id,score,max_score,status,MyReLU,MyLeakyReLU,relu_linear_grads,review"
     assert len(lines) == 1 + len(expected)
     row = next(line for line in lines if line.startswith("correctpy,"))
     assert row.split(",")[1] == row.split(",")[2]
@@ -172,6 +187,24 @@ def test_a_second_run_grades_only_what_changed(graded_class):
     runs = {sid: run for sid, run in rows}
     assert len(set(runs.values())) == 2 and list(runs.values()).count(runs["stubpy"]) == 1
     assert sorted(runs) == sorted(expected)
+
+
+def test_each_run_draws_a_salt_the_gradebook_keeps_and_salt_regrades_exactly(tmp_path):
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    subs.mkdir()
+    (subs / "ada.py").write_text(on_solution(SUBMISSIONS_04 / "bug_leaky_no_slope.py"))
+    first = api.batch(subs, "04_custom_function", out, cwd=ROOT, workers=1)
+    with sqlite3.connect(out / "gradebook.sqlite") as db:
+        assert db.execute("SELECT salt FROM submissions").fetchall() == [(str(first.salt),)]
+    again = api.batch(subs, "04_custom_function", out, cwd=ROOT, workers=1, regrade=True,
+                      salt=first.salt)
+    other = api.batch(subs, "04_custom_function", out, cwd=ROOT, workers=1, regrade=True,
+                      salt=first.salt + 1)
+    assert comparable(again.results[0]) == comparable(first.results[0])
+    messages = [{(c.id, c.device): c.message for c in r.results[0].checks if c.hidden}
+                for r in (first, other)]
+    assert messages[0] != messages[1]  # other secret inputs, other values in the messages
+    assert first.results[0].score == other.results[0].score
 
 
 def _rows(out: Path) -> list[tuple[str, str]]:
@@ -207,8 +240,11 @@ def test_a_batch_killed_midway_resumes_and_grades_each_submission_exactly_once(t
     n = 48  # enough that a kill after the 4th result lands midway, however fast the grading
     _small_class(tmp_path / "subs", n)
     out = tmp_path / "out"
+    # One salt for the killed run, the resumed one and the clean one: their graded inputs,
+    # and so their messages, are then the same (each run draws its own otherwise).
+    salt = ("--salt", "4242")
     proc = _cli(str(tmp_path / "subs"), "--assignment", "04_custom_function", "--out", str(out),
-                "--workers", "2")
+                "--workers", "2", *salt)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         if len(_rows_so_far(out)) >= 4:
@@ -219,7 +255,7 @@ def test_a_batch_killed_midway_resumes_and_grades_each_submission_exactly_once(t
     before = dict(_rows(out))
     assert 4 <= len(before) < n
     done = _cli(str(tmp_path / "subs"), "--assignment", "04_custom_function", "--out", str(out),
-                "--workers", "2")
+                "--workers", "2", *salt)
     stdout, stderr = done.communicate(timeout=300)
     assert done.returncode == 0, stderr
     assert f"done: {n} graded, {len(before)} unchanged since the last run" in stdout
@@ -231,7 +267,7 @@ def test_a_batch_killed_midway_resumes_and_grades_each_submission_exactly_once(t
     assert sorted(after) == [f"s{i:02d}" for i in range(n)]
     assert all(after[sid] == run for sid, run in before.items())  # not graded again
     clean = api.batch(tmp_path / "subs", "04_custom_function", tmp_path / "clean", cwd=ROOT,
-                      workers=2)
+                      workers=2, salt=4242)
     resumed = {r.submission: comparable(r) for r in
                (SubmissionResult.from_json((out / sid / "result.json").read_text())
                 for sid in after)}
@@ -247,7 +283,7 @@ def test_a_dask_cluster_gives_the_same_results_as_local_workers(tmp_path):
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster:
         remote = api.batch(tmp_path / "subs", "04_custom_function", tmp_path / "dask",
-                           cwd=ROOT, dask=cluster.scheduler_address)
+                           cwd=ROOT, dask=cluster.scheduler_address, salt=local.salt)
     assert remote.graded_now == 6
     assert [comparable(r) for r in remote.results] == [comparable(r) for r in local.results]
 
@@ -276,9 +312,15 @@ def test_a_student_report_opens_in_a_browser_with_student_text_escaped(tmp_path)
         anchor, f"        raise ValueError({EVIL!r})\n{anchor}"))
     report = api.batch(subs, "04_custom_function", tmp_path / "out", cwd=ROOT, workers=1)
     (result,) = report.results
-    assert any(EVIL in c.message for c in result.checks)
+    assert any(EVIL in c.message for c in result.checks)  # the instructor's record
     page_file = tmp_path / "out" / "mallory" / "report.html"
     assert EVIL not in page_file.read_text()
+    # The graded report shows checks in the grader's own words; `grade check` shows the
+    # public checks' messages, the student's text among them, escaped.
+    (checked,) = api.check(subs / "mallory.py", "04_custom_function", tmp_path / "check",
+                           cwd=ROOT)
+    assert any(EVIL in c.message for c in checked.result.checks)
+    assert EVIL not in checked.report_html.read_text()
     problems: list[str] = []
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(chromium), args=[
@@ -288,6 +330,9 @@ def test_a_student_report_opens_in_a_browser_with_student_text_escaped(tmp_path)
             page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: problems.append(str(e)))
             page.goto(page_file.as_uri())
+            assert page.evaluate("typeof window.__pwned") == "undefined"
+            assert "ValueError" not in page.locator("body").inner_text()
+            page.goto(checked.report_html.as_uri())
             bars = page.locator(".bars .track")
             assert bars.count() == 3
             for i in range(3):

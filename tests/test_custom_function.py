@@ -47,9 +47,10 @@ def test_value_mismatch_says_where_and_what(grade):
     result = grade(on_solution(SUBMISSIONS_04 / "bug_notes_relu.py"))
     check = by_id(result, "MyReLU/grad_at_zero")
     assert isinstance(check, CheckResult)
-    assert "input.grad" in check.message and "index [1]" in check.message
+    # The input holds an exact 0.0 and -0.0 at drawn places: the notes' mask gives 1 at both.
+    assert "input.grad" in check.message and "index [" in check.message
     assert "expected 0, got 1" in check.message
-    assert check.diff is not None and [0, 1] in check.diff.mismatched
+    assert check.diff is not None and len(check.diff.mismatched) == 2
 
 
 def test_student_output_is_captured_and_does_not_disturb_grading(grade):

@@ -27,10 +27,12 @@ NO_CUDA = "no CUDA device here"
 
 def _check(check_id: str, device: str = "cpu", *, hidden: bool = False,
            status: CheckStatus = "passed", score: float = 1.0, max_score: float = 1.0,
-           message: str = "", title: str = "") -> CheckResult:
+           message: str = "", title: str = "", summary: str | None = None) -> CheckResult:
+    """A check's result; its summary (the grader's own words) is its message unless given."""
     return CheckResult(id=check_id, exercise=check_id.split("/")[0], device=device,
-                       hidden=hidden, status=status,
-                       score=score, max_score=max_score, message=message, title=title)
+                       hidden=hidden, status=status, score=score, max_score=max_score,
+                       message=message, title=title,
+                       summary=message if summary is None else summary)
 
 
 def _graded(*, hidden_random_passes: bool = True) -> SubmissionResult:
@@ -40,7 +42,8 @@ def _graded(*, hidden_random_passes: bool = True) -> SubmissionResult:
     checks = [
         _check("MyReLU/forward", title="forward gives input.clamp(min=0)"),
         _check("MyReLU/forward", "cuda", status="skipped", score=0, max_score=0,
-               message=NO_CUDA, title="forward gives input.clamp(min=0)"),
+               message=NO_CUDA, title="forward gives input.clamp(min=0)",
+               summary="not run on this machine"),
         _check("MyReLU/grad_at_zero", status="failed", score=0,
                message="input.grad: 2 of 5 values differ\nHint: mask with `input > 0`",
                title="gradient at exactly 0 is 0"),
@@ -52,9 +55,11 @@ def _graded(*, hidden_random_passes: bool = True) -> SubmissionResult:
         _check("relu_linear_grads/random", hidden=True,
                status="passed" if hidden_random_passes else "failed",
                score=random_score, message="" if hidden_random_passes else "w.grad differs",
-               title="a random batch"),
+               title="a random batch",
+               summary="" if hidden_random_passes else "the result differs"),
         _check("MyReLU/empty", hidden=True, status="error", score=0, max_score=0.5,
-               message="IndexError: index 0 is out of bounds", title="an empty input"),
+               message="IndexError: index 0 is out of bounds", title="an empty input",
+               summary="the check did not finish"),
     ]
     return SubmissionResult(
         assignment="04_custom_function", submission="alice", status="graded",
@@ -74,10 +79,11 @@ def _error() -> SubmissionResult:
         _check("MyReLU/forward", "cuda", status="skipped", score=0, max_score=0,
                message=NO_CUDA),
         _check("MyReLU/hidden_shapes", hidden=True, status="error", score=0, max_score=2,
-               message=message),
+               message=message, summary="not run: the submission could not be loaded"),
     ]
     return SubmissionResult(
         assignment="04_custom_function", submission="bob", status="error", error=message,
+        error_summary=message,  # a syntax error: the compiler's words
         score=0.0, max_score=3.0, duration_s=0.4, checks=checks,
         exercises=["MyReLU"],
     )
@@ -95,7 +101,7 @@ def test_one_test_per_check_and_device_that_ran_in_exercise_order() -> None:
         ("3.2", "relu_linear_grads › a random batch [cpu]"),
     ]
     assert data["extra_data"]["skipped"] == 1
-    assert "cuda checks skipped: no CUDA device here" in data["output"]
+    assert "cuda checks skipped: not run on this machine" in data["output"]
 
 
 def test_scores_statuses_and_messages() -> None:
@@ -113,7 +119,9 @@ def test_scores_statuses_and_messages() -> None:
     assert (timeout["status"], timeout["output"]) == ("failed", "took longer than 10 s")
     assert timeout["extra_data"]["status"] == "timeout"
     assert (error["status"], error["extra_data"]["status"]) == ("failed", "error")
-    assert error["output"] == "IndexError: index 0 is out of bounds"
+    # A hidden check in the grader's words: nothing the submission's process wrote.
+    assert error["output"] == "the check did not finish"
+    assert "IndexError" not in json.dumps(data)
 
 
 def test_hidden_checks_wait_for_publication_public_ones_are_visible() -> None:
@@ -141,12 +149,25 @@ def test_error_submission_scores_zero_with_its_message_and_failed_tests() -> Non
     result = _error()
     data = to_gradescope(result)
     assert data["score"] == 0
-    assert data["output"] == result.error
+    assert data["output"].splitlines()[0] == result.error
     assert [(t["name"], t["status"], t["score"]) for t in data["tests"]] == [
         ("MyReLU › forward [cpu]", "failed", 0),
         ("MyReLU › hidden_shapes [cpu]", "failed", 0),
     ]
-    assert all(t["output"] == result.error for t in data["tests"])
+    assert [t["output"] for t in data["tests"]] == [
+        result.error, "not run: the submission could not be loaded"]
+
+
+def test_a_graded_load_failure_shows_only_the_graders_words() -> None:
+    """An exception at import could list what the child's stack holds (hidden checks'
+    titles, code, inputs): a graded result shows its summary, result.json the message."""
+    leak = "custom_function.py, line 3: RuntimeError: hidden: an empty input, shape (0, 4)"
+    result = replace(_error(), error=leak, error_summary="the module raised an exception "
+                     "while being imported (grade check shows which)")
+    data = to_gradescope(result)
+    assert "hidden:" not in json.dumps(data) and "shape (0, 4)" not in json.dumps(data)
+    assert data["output"].startswith("the module raised an exception")
+    assert json.loads(result.to_json())["error"] == leak
     assert data["extra_data"]["status"] == "error"
     validate_gradescope(data)
 
@@ -175,7 +196,7 @@ ODD = ('quotes " and \', backslash \\ and \\n, tab\t, newline\n, NUL \x00, bell 
 
 def test_odd_text_survives_json(tmp_path: Path) -> None:
     result = _graded()
-    checks = [replace(c, message=ODD, title=ODD) if c.status == "failed" else c
+    checks = [replace(c, message=ODD, summary=ODD, title=ODD) if c.status == "failed" else c
               for c in result.checks]
     result = replace(result, checks=checks, submission=ODD, notes=[ODD])
     path = tmp_path / "gradescope.json"

@@ -2,7 +2,9 @@
 
 A case file is put on top of assignment 04's reference solution (like the one-bug overlays
 of tests/submissions), with ``$marker``, ``$tag``, ``$port``, ``$solution``, ``$hidden``,
-``$other``, ``$out``, ``$grader_pid`` and ``$repository`` filled in. Every case is graded in
+``$other``, ``$out``, ``$grader_pid`` and ``$repository`` filled in, and a line that
+replaces one method of the solution's Function (``MyReLU.backward = staticmethod(fn)``)
+written as the class defined again, as the exercise's contract asks. Every case is graded in
 real children and the test asserts three things:
 
 * the verdict: the result's status, exactly which checks do not pass, and a clear message;
@@ -19,7 +21,9 @@ the others run at the strict level (where it works) and at the basic level.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import socket
 import string
 import subprocess
@@ -32,6 +36,10 @@ from pathlib import Path
 
 import pytest
 
+from grader.model.assignments import load_assignment
+from grader.reports.gradescope import to_gradescope
+from grader.reports.html import render_report
+from grader.reports.terminal import render_summary
 from grader.results import SubmissionResult
 from grader.sandbox import pool
 from grader.sandbox.jail import strict_problem
@@ -79,6 +87,9 @@ class Case:
     cli: bool = False
     """Graded through `grade check --out`, whose output folder the case attacks."""
     stdout_at_least: int = 0
+    scope: str = "public"
+    """``all``: graded with the hidden checks, as a batch grades; then nothing the case's
+    process wrote may reach what the student reads."""
 
     def __str__(self) -> str:
         return self.file.removesuffix(".py")
@@ -119,9 +130,10 @@ CASES = [
     Case("read_environment.py"),
     Case("read_grader_process.py", needs=strict_only),
     Case("network.py", needs=strict_only),
+    Case("mount_a_tmpfs_of_its_own.py", needs=strict_only),
     Case("tensor_subclass_claiming_equality.py",
          failing=frozenset({"MyReLU/forward_values", "MyReLU/float_dtypes",
-                            "relu_linear_grads/notes_numbers"}),
+                            "MyReLU/output_device", "relu_linear_grads/notes_numbers"}),
          phrase="values differ"),
     Case("malicious_reduce.py", failing=frozenset({"relu_linear_grads/notes_numbers",
                                                    "relu_linear_grads/fresh_leaf_copies"}),
@@ -130,6 +142,14 @@ CASES = [
     Case("tamper_with_the_parent.py", needs=strict_or_not_root),
     Case("kill_the_parent.py", failing=frozenset({"relu_linear_grads/notes_numbers"}),
          phrase="values differ"),
+    Case("leak_hidden_checks.py", scope="all", phrase="LEAKED", failing=frozenset({
+        "MyLeakyReLU/forward_values", "MyLeakyReLU/backward_values",
+        "MyLeakyReLU/grad_at_zero", "MyLeakyReLU/returns_grad_and_none",
+        "MyLeakyReLU/other_slopes", "MyLeakyReLU/float_dtypes",
+        "MyLeakyReLU/gradcheck_float64", "MyLeakyReLU/input_not_modified"})),
+    Case("leak_hidden_checks_at_import.py", scope="all", status="error", phrase="LEAKED"),
+    Case("swap_the_encoder_code.py", status="error",
+         phrase="replaced the grader's own code in its process"),
 ]
 
 PARAMS = [pytest.param(case, level, id=f"{case}-{level}")
@@ -172,8 +192,28 @@ def world(tmp_path, monkeypatch):
     server.close()
 
 
+REPLACED_METHOD = re.compile(
+    r"^(?P<cls>MyReLU|MyLeakyReLU)\.(?P<method>forward|backward) = staticmethod\((?P<fn>\w+)\)$",
+    re.M)
+
+
+def _as_a_function_of_its_own(found: re.Match[str]) -> str:
+    """A case's ``MyReLU.backward = staticmethod(fn)`` written as the class defined again
+    with that method and the solution's other one: the exercise's contract refuses a
+    Function whose methods are rebound from outside it (rightly; ``tests/test_contracts.py``
+    holds that), and the case attacks something else."""
+    cls, method, fn = found["cls"], found["method"], found["fn"]
+    other = "backward" if method == "forward" else "forward"
+    return (f"_solution_{cls} = {cls}\n\n\n"
+            f"class {cls}(torch.autograd.Function):\n"
+            f"    @staticmethod\n    def {method}(*args):\n        return {fn}(*args)\n\n"
+            f"    @staticmethod\n    def {other}(*args):\n"
+            f"        return _solution_{cls}.{other}(*args)\n")
+
+
 def source_of(case: Case, values: dict[str, str]) -> str:
     attack = string.Template((HOSTILE / case.file).read_text()).substitute(values)
+    attack = REPLACED_METHOD.sub(_as_a_function_of_its_own, attack)
     return SOLUTION_04.read_text() + f"\n\n# --- {case.file}\n" + attack
 
 
@@ -207,7 +247,7 @@ def test_hostile_case(case, level, grade, world, tmp_path):
         result = grade_through_cli(source, values, tmp_path, level)
     else:
         result = grade(source, limits=dict(case.limits) or None, time_limit=case.time_limit,
-                       sandbox=level)
+                       sandbox=level, scope=case.scope)
 
     # The verdict.
     assert result.status == case.status, (result.error, failing(result))
@@ -236,3 +276,23 @@ def test_hostile_case(case, level, grade, world, tmp_path):
     assert list(grader_tmp.iterdir()) == []
     assert not Path("/tmp", values["tag"]).exists()
     assert "LEAK" not in result.output.stdout + result.output.stderr, result.output.stdout
+    if case.scope == "all":
+        assert_nothing_of_the_child_reaches_the_student(result)
+
+
+def assert_nothing_of_the_child_reaches_the_student(result: SubmissionResult) -> None:
+    """What the case's process wrote (``LEAKED`` and what follows) stays in result.json;
+    the student's report, Gradescope document and terminal summary have none of it, and
+    Gradescope's visible parts name no hidden check."""
+    assert "LEAKED" in result.to_json()
+    report = render_report(result)
+    gradescope = to_gradescope(result)
+    terminal = render_summary(result, None, False)
+    for text in (report, json.dumps(gradescope), terminal):
+        assert "LEAKED" not in text and "INPUT-WAS" not in text
+    assignment = load_assignment(ASSIGNMENT_04)
+    public = {c.title for c in assignment.public_checks()}
+    hidden_only = {c.title for c in assignment.hidden_checks()} - public
+    visible = gradescope["output"] + json.dumps(
+        [t for t in gradescope["tests"] if t["visibility"] == "visible"])
+    assert hidden_only and not any(title in visible for title in hidden_only)

@@ -19,14 +19,17 @@ import torch
 
 from grader.errors import ReferenceFailure
 from grader.intake.submissions import ModuleUnderTest, module_from_path
+from grader.judging.compare import compare
 from grader.judging.pipeline import Grading
 from grader.model.assignments import Assignment, load_assignment
+from grader.model.observations import Raised
 from grader.model.plan import RunKey
 from grader.references import store
 from grader.results import SubmissionResult
-from grader.sandbox.outcomes import RunFailure
+from grader.sandbox.outcomes import Observed, RunFailure
 from helpers import (
     ASSIGNMENT_04,
+    ASSIGNMENTS,
     ROOT,
     SOLUTION_04,
     SOLUTIONS,
@@ -110,6 +113,70 @@ def test_the_reference_is_computed_once_for_every_submission(a04, tmp_path):
     assert any(k.hint is not None for k in solutions[0].plan.runs)  # hint runs ride along
     assert all(k.hint is None for j in executor.calls if j not in solutions
                for k in j.plan.runs)
+
+
+def test_a_salted_run_draws_other_inputs_and_computes_its_reference(a04, tmp_path):
+    executor = InProcessExecutor()
+    salted = Grading("basic", executor, salt=12345)
+    result = grade_source(salted, a04, SOLUTION_04.read_text(), tmp_path, "public")
+    assert result.score == result.max_score and result.environment is not None
+    assert result.environment.references == "computed"  # a recording has the public seeds
+    public, secret = a04.plan("public"), executor.calls[0].plan
+    assert secret.salt == 12345 and public.salt is None
+    assert {c.id: c.seed for c in public.checks} == {c.id: c.seed for c in a04.checks
+                                                     if not c.hidden}
+    assert all(secret.by_id[c.id].seed != c.seed for c in public.checks)
+    assert a04.plan("public", salt=12346).checks != secret.checks
+
+
+REPLAYABLE_SHARE = {"01_tensor_basics": 0.35, "02_views": 0.55, "03_autograd": 0.6,
+                    "04_custom_function": 0.25,
+                    # 05: 7 of its 23.5 public points observe facts that no input changes,
+                    # whatever the seed: b_zeros (zeros), float32_leaves (dtype, leaf,
+                    # requires_grad), sgd_step's updates_in_place (identity and storage
+                    # labels), records_no_history, keeps_requires_grad and clears_gradients
+                    # (None), train_step's returns_float (a type) and
+                    # clears_gradients_after_step, train_model's one_float_per_epoch (types)
+                    # and uses_data_iter (calls, sizes, which generator). Holding them to
+                    # values as well would make a wrong value cost these checks too.
+                    "05_linear_regression": 0.3}
+"""The most of an assignment's public points that a replayed recording can earn in a graded
+run: the checks whose answer no salt changes (the notes' literal numbers, exceptions, the
+fixed shapes of 02's view rules; 03 works the notes' examples one by one). Everything else
+depends on the secret inputs, and no hidden check is ever recorded."""
+
+
+@pytest.mark.parametrize("name", sorted(REPLAYABLE_SHARE))
+def test_replaying_the_recorded_references_earns_only_what_no_salt_changes(name):
+    """A submission that answers every run with what the recording holds (the students'
+    copy ships it) earns every public point on the public seeds and, in a graded run, only
+    the checks whose reference answer is the same under the salt: their inputs are literals.
+    06 is left out here (its references train networks): its statistical checks are judged
+    on data, and its salted runs are covered by its own tests."""
+    assignment = load_assignment(ASSIGNMENTS / name)
+    recorded = store.load(assignment).observations
+    assert recorded is not None
+    replay = {key: outcome.value for key, outcome in recorded.outcomes.items()
+              if key.hint is None and isinstance(outcome, Observed)}
+    module = module_from_path(SOLUTIONS / name / f"{assignment.module}.py", assignment)
+    reference = InProcessExecutor()
+
+    def executor(job):
+        if job.module.display.startswith("solutions/"):
+            return reference(job)
+        return ScriptedExecutor({job.module.display: replay})(job)
+
+    public = Grading("basic", executor).grade(assignment, module, "replay", "public")
+    salted = Grading("basic", executor, salt=7)
+    graded = salted.grade(assignment, module, "replay", "public")
+    assert public.score == public.max_score
+    secret = salted.references.get(assignment, "public").outcomes
+    unchanged = {key.check for key, outcome in secret.items() if key.hint is None
+                 and isinstance(outcome, Observed) and key in recorded.outcomes
+                 and compare(outcome.value, replay[key]) is None}
+    earned = {c.id for c in graded.checks if c.status == "passed"}
+    assert earned <= unchanged, sorted(earned - unchanged)
+    assert graded.score <= REPLAYABLE_SHARE[name] * public.max_score, sorted(earned)
 
 
 def test_threads_asking_for_a_reference_at_once_share_one_computation(a04):
@@ -274,3 +341,22 @@ def test_references_recorded_from_observations_read_back_fresh_then_stale(tmp_pa
     (root / "references" / "cpu.json").write_text(cpu)
     (root / "checks" / "public.py").write_text((root / "checks" / "public.py").read_text() + "#")
     assert store.load(load_assignment(root)).state == "stale"
+
+
+def test_a_summary_carries_nothing_the_submissions_process_wrote(tiny):
+    """Each check's summary (what students of a graded run read) is the grader's own words:
+    the exception text, a forged frame's content or a value stays in the message."""
+    secret = Raised("RuntimeError", ("RuntimeError", "Exception", "BaseException"),
+                    "SECRET hidden input 3.25", ())
+    result = judge(tiny, {
+        RunKey(DOUBLES, "cpu"): {"out": secret},
+        RunKey(KEEPS, "cpu"): RunFailure("error", "the process sent a malformed observation "
+                                                  "(unexpected run SECRET)"),
+        RunKey(DOUBLES, "cuda"): RunFailure("skipped", "SECRET reason")})
+    for check in result.checks:
+        assert "SECRET" not in check.summary, check
+    assert "SECRET" in "".join(c.message for c in result.checks)
+    summaries = {(c.id, c.device): c.summary for c in result.checks}
+    assert summaries[(DOUBLES, "cpu")].startswith("the code raised an exception")
+    assert summaries[(KEEPS, "cpu")].startswith("the check did not finish")
+    assert summaries[(DOUBLES, "cuda")] == "not run on this machine"

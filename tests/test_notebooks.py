@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -166,6 +167,19 @@ def test_a_notebook_that_cannot_be_read_is_an_error_result_with_a_clear_message(
     assert "\n" not in result.error
     assert all(c.status == "error" and c.message == result.error
                for c in result.checks if c.device == "cpu")
+
+
+def test_a_notebook_that_is_slow_to_read_is_stopped_at_the_load_limit(grade, tmp_path):
+    """Hundreds of magics in one cell make IPython's input transformers quadratic (tens of
+    seconds of CPU for a few kilobytes): the notebook is read in the sandbox, under the
+    assignment's load limit, and grading goes on with an error result naming it."""
+    slow = "\n".join(f"%time y{i} = {i}" for i in range(450))
+    path = write(tmp_path, plain_notebook(*solution_parts(), slow))
+    started = time.monotonic()
+    result = grade(path, limits={"load_s": 3})
+    assert time.monotonic() - started < 30
+    assert result.status == "error", result.error
+    assert "could not be read within the 3 s load limit" in result.error
 
 
 @pytest.mark.slow

@@ -45,3 +45,41 @@ def test_cli_reports_the_level_and_refuses_strict_without_bubblewrap(tmp_path):
     assert done.stderr.strip() == ("grade: the strict sandbox is not available: bubblewrap "
                                    "(bwrap) is not installed")
     assert not (tmp_path / "04_custom_function").exists()
+
+
+FILL = '''
+import os as _os
+_written, _stopped = 0, None
+for _place in (_os.getcwd(), "/tmp", "/dev/shm"):
+    for _i in range(1000):
+        try:
+            with open(_os.path.join(_place, f"fill-{_i}"), "wb") as _f:
+                _f.write(b"x" * (1 << 20))
+            _written += 1
+        except OSError as _exc:
+            _stopped = _exc.strerror
+            break
+print(f"WROTE {_written} MiB, STOPPED BY {_stopped}", flush=True)
+'''
+
+LOOK = '''
+import os as _os
+_left = [n for p in (_os.getcwd(), "/tmp", "/tmp/work", "/dev/shm") if _os.path.isdir(p)
+         for n in _os.listdir(p) if n.startswith("fill-")]
+print(f"FOUND {len(_left)} FILES", flush=True)
+'''
+
+
+def test_a_submission_fills_only_its_capped_memory_and_the_next_one_finds_nothing(grade):
+    """3 GB in 1 MiB files (under the file size limit) into its work dir, /tmp and /dev/shm:
+    stopped by the jail's cap, on no disk of the host; the next submission the same worker
+    grades finds none of those files."""
+    from grader.sandbox.jail import SCRATCH_MB
+
+    filled = grade(FILL + "\n" + solution_source())
+    assert filled.status == "graded" and failing(filled) == set(), filled.message
+    line = next(x for x in filled.output.stdout.splitlines() if x.startswith("WROTE"))
+    written = int(line.split()[1])
+    assert "No space left on device" in line and written <= SCRATCH_MB, line
+    looked = grade(LOOK + "\n" + solution_source())
+    assert "FOUND 0 FILES" in looked.output.stdout, looked.output.stdout

@@ -29,12 +29,13 @@ from grader.results import SubmissionResult
 from grader.sandbox.jail import choose_level
 
 _ASSIGNMENTS: dict[tuple[str, str | None], Assignment] = {}
-_GRADINGS: dict[str, Grading] = {}
+_GRADINGS: dict[tuple[str, int | None], Grading] = {}
 
 
-def grade_on_dask(tasks: list[Task], assignment: Assignment, sandbox: str, address: str
-                  ) -> Iterator[SubmissionResult]:
-    """Grade ``tasks`` on the cluster at ``address``, yielding results as they finish."""
+def grade_on_dask(tasks: list[Task], assignment: Assignment, sandbox: str, address: str,
+                  salt: int | None = None) -> Iterator[SubmissionResult]:
+    """Grade ``tasks`` on the cluster at ``address``, yielding results as they finish;
+    ``salt`` (the run's secret) travels with each task to the worker."""
     try:
         from dask.distributed import Client, as_completed
     except ImportError:
@@ -49,7 +50,7 @@ def grade_on_dask(tasks: list[Task], assignment: Assignment, sandbox: str, addre
         solutions = str(assignment.solution.parent.parent) if assignment.solution else None
         run = uuid.uuid4().hex[:8]
         futures = [client.submit(grade_remote, task, str(assignment.root), solutions, sandbox,
-                                 key=f"grade-{run}-{task.id}", pure=False,
+                                 salt, key=f"grade-{run}-{task.id}", pure=False,
                                  resources={"GPU": 1} if gpu else None)
                    for task in tasks]
         for future in as_completed(futures):
@@ -58,14 +59,16 @@ def grade_on_dask(tasks: list[Task], assignment: Assignment, sandbox: str, addre
         client.close()
 
 
-def grade_remote(task: Task, root: str, solutions: str | None, sandbox: str) -> dict[str, Any]:
+def grade_remote(task: Task, root: str, solutions: str | None, sandbox: str,
+                 salt: int | None = None) -> dict[str, Any]:
     """On a worker: grade one task; the result as a ``result.json`` document. The worker
-    resolves the sandbox level on its own machine, once, and keeps the references."""
+    resolves the sandbox level on its own machine, once, and keeps the references (one set
+    per salt)."""
     key = (root, solutions)
     if key not in _ASSIGNMENTS:
         _ASSIGNMENTS[key] = load_assignment(Path(root), Path(solutions) if solutions else None)
-    if sandbox not in _GRADINGS:
-        _GRADINGS[sandbox] = Grading(choose_level(sandbox))
+    if (sandbox, salt) not in _GRADINGS:
+        _GRADINGS[sandbox, salt] = Grading(choose_level(sandbox), salt=salt)
     with tempfile.TemporaryDirectory(prefix="grade-batch-") as workspace:
-        result = grade_task(task, _ASSIGNMENTS[key], _GRADINGS[sandbox], Path(workspace))
+        result = grade_task(task, _ASSIGNMENTS[key], _GRADINGS[sandbox, salt], Path(workspace))
     return result.to_dict()

@@ -36,6 +36,7 @@ CREATE TABLE IF NOT EXISTS submissions (
     graded_at REAL NOT NULL,
     run TEXT NOT NULL,
     result_json TEXT NOT NULL,
+    salt TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (assignment, id)
 );
 CREATE TABLE IF NOT EXISTS checks (
@@ -62,6 +63,8 @@ class Stored:
     assignment_version: str
     graded_at: float
     run: str
+    salt: str = ""
+    """The graded run's secret salt (empty for one graded on the public seeds)."""
 
 
 class Gradebook:
@@ -74,6 +77,9 @@ class Gradebook:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_TABLES)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(submissions)")}
+        if "salt" not in columns:  # a gradebook written before salts were kept
+            self._db.execute("ALTER TABLE submissions ADD COLUMN salt TEXT NOT NULL DEFAULT ''")
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
 
     def close(self) -> None:
@@ -97,25 +103,27 @@ class Gradebook:
 
     def get(self, assignment: str, submission: str) -> Stored | None:
         row = self._db.execute(
-            "SELECT result_json, content_hash, assignment_version, graded_at, run "
+            "SELECT result_json, content_hash, assignment_version, graded_at, run, salt "
             "FROM submissions WHERE assignment = ? AND id = ?", (assignment, submission)
         ).fetchone()
         if row is None:
             return None
-        return Stored(SubmissionResult.from_json(row[0]), row[1], row[2], row[3], row[4])
+        return Stored(SubmissionResult.from_json(row[0]), *row[1:])
 
     def record(self, result: SubmissionResult, content_hash: str, assignment_version: str,
-               run: str, result_json: str | None = None) -> None:
+               run: str, result_json: str | None = None, salt: int | None = None) -> None:
         """Store ``result`` (replacing an older one) and commit before returning;
-        ``result_json`` is its JSON when the caller already has it."""
+        ``result_json`` is its JSON when the caller already has it, ``salt`` the secret its
+        inputs were drawn with (kept so that it can be regraded exactly)."""
         env = result.environment
         with self._transaction():
             self._db.execute(
-                "INSERT OR REPLACE INTO submissions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO submissions VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (result.assignment, result.submission, content_hash, assignment_version,
                  result.status, result.score, result.max_score, result.duration_s,
                  env.grader_version if env else "", time.time(), run,
-                 result_json or result.to_json(indent=None)))
+                 result_json or result.to_json(indent=None),
+                 "" if salt is None else str(salt)))
             self._db.execute("DELETE FROM checks WHERE assignment = ? AND submission = ?",
                              (result.assignment, result.submission))
             self._db.executemany(

@@ -12,6 +12,7 @@ describe every submission, however many runs it took.
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import statistics
 import tempfile
@@ -20,7 +21,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from grader.batch.gradebook import Gradebook
@@ -28,6 +29,7 @@ from grader.batch.progress import Progress
 from grader.batch.task import Task, assignment_version, module_for
 from grader.intake.batch_inputs import discover_entries
 from grader.judging.pipeline import Grading, judge_submission
+from grader.judging.static import SourceFindings, examine
 from grader.model.assignments import Assignment
 from grader.reports.grades import grades_csv
 from grader.reports.gradescope import write_gradescope
@@ -54,6 +56,11 @@ class BatchRequest:
     """The level asked for, which each Dask worker resolves on its own machine."""
     dask: str | None = None
     """A Dask scheduler's address; None grades on this machine."""
+    salt: int | None = None
+    """The secret the graded inputs are drawn from; None draws a new one for this run."""
+    flagged: str = "keep"
+    """What a submission the integrity audit flags scores: ``keep`` (its score, flagged for
+    review) or ``zero``."""
 
 
 @dataclass
@@ -66,6 +73,8 @@ class BatchReport:
     reused: int = 0
     warnings: list[str] = field(default_factory=list)
     duration_s: float = 0.0
+    salt: int = 0
+    """The salt of the submissions graded in this run."""
 
     @property
     def errors(self) -> list[SubmissionResult]:
@@ -81,8 +90,9 @@ def run_batch(request: BatchRequest,
     """Grade every submission under ``request.submissions`` that is new or changed."""
     started = time.monotonic()
     assignment = request.assignment
+    salt = request.salt if request.salt is not None else draw_salt()
     warming = _warm_workers(request)
-    report = BatchReport(level=request.level)
+    report = BatchReport(level=request.level, salt=salt)
     discovery = discover_entries(request.submissions, assignment.module)
     tasks = [Task(e.id, e) for e in discovery.entries]
     for problem in discovery.problems:
@@ -116,10 +126,12 @@ def run_batch(request: BatchRequest,
         if on_progress:
             on_progress(Progress(0, total, started))
         hashes = {task.id: digest for task, digest in pending}
-        graded = _grade_all([t for t, _ in pending], request, warming)
+        graded = _grade_all([t for t, _ in pending], request, salt, warming)
         for done, result in enumerate(graded, 1):
+            if request.flagged == "zero" and result.integrity:
+                result = zero_flagged(result)
             text = _write_student_files(result, request.out)
-            book.record(result, hashes[result.submission], version, run, text)
+            book.record(result, hashes[result.submission], version, run, text, salt)
             results[result.submission] = result
             report.graded_now += 1
             if on_progress:
@@ -128,6 +140,24 @@ def run_batch(request: BatchRequest,
     write_class_outputs(assignment, report.results, request.out)
     report.duration_s = time.monotonic() - started
     return report
+
+
+def zero_flagged(result: SubmissionResult) -> SubmissionResult:
+    """``--flagged zero``: a flagged submission scores nothing until it is reviewed; its
+    checks keep what they observed, for the review."""
+    rules = sorted({f.rule for f in result.integrity})
+    note = (f"score set to 0 for review: the integrity audit flagged {', '.join(rules)} "
+            "(see the flags in result.json)")
+    return replace(result, score=0.0, notes=[*result.notes, note])
+
+
+def draw_salt() -> int:
+    """A graded run's secret: from the operating system's random source, never from a
+    generator a submission could seed or predict."""
+    return secrets.randbits(SALT_BITS)
+
+
+SALT_BITS = 63
 
 
 def _warm_workers(request: BatchRequest) -> threading.Thread | None:
@@ -146,35 +176,40 @@ def _warm_workers(request: BatchRequest) -> threading.Thread | None:
     return thread
 
 
-def _grade_all(tasks: list[Task], request: BatchRequest, warming: threading.Thread | None
-               ) -> Iterator[SubmissionResult]:
+def _grade_all(tasks: list[Task], request: BatchRequest, salt: int,
+               warming: threading.Thread | None) -> Iterator[SubmissionResult]:
     if not tasks:
         return
     if request.dask is not None:
         from grader.batch.cluster import grade_on_dask
 
-        yield from grade_on_dask(tasks, request.assignment, request.sandbox, request.dask)
+        yield from grade_on_dask(tasks, request.assignment, request.sandbox, request.dask, salt)
         return
     assignment, workers = request.assignment, max(1, request.workers)
-    grading = Grading(request.level)
+    grading = Grading(request.level, salt=salt)
     if warming is not None:
         warming.join()  # else the first sessions would start cold zygotes of their own
     with tempfile.TemporaryDirectory(prefix="grade-batch-") as tmp, \
-            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grade-worker") as pool_:
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grade-worker") as pool_, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="grade-audit") as audits:
         workspace = Path(tmp)
         reference = pool_.submit(grading.references.get, assignment, "all")
 
-        def observe(task: Task) -> tuple[Task, str, Observations, float]:
+        def observe(task: Task) -> tuple[Task, str, Observations, float, SourceFindings]:
             began = time.monotonic()
-            module = module_for(task, assignment, workspace)
+            module = module_for(task, assignment, workspace, request.level)
             try:
-                return task, module.display, grading.observe(assignment, module, "all"), \
-                    time.monotonic() - began
+                # The source is read while the child runs (this thread only waits for its
+                # frames then), not before it: a few ms of each submission's latency.
+                findings = audits.submit(examine, assignment, module)
+                observed = grading.observe(assignment, module, "all")
+                return task, module.display, observed, time.monotonic() - began, \
+                    findings.result()
             finally:
                 shutil.rmtree(workspace / task.id, ignore_errors=True)
 
         queue = iter(tasks)
-        running: set[Future[tuple[Task, str, Observations, float]]] = set()
+        running: set[Future[tuple[Task, str, Observations, float, SourceFindings]]] = set()
         # Two tasks per worker in flight: one it is on and one it takes while this thread
         # judges and writes; a kill loses no more than those.
         for task in queue:
@@ -187,9 +222,10 @@ def _grade_all(tasks: list[Task], request: BatchRequest, warming: threading.Thre
                 following = next(queue, None)
                 if following is not None:
                     running.add(pool_.submit(observe, following))
-                task, display, student, duration = future.result()
+                task, display, student, duration, findings = future.result()
                 yield judge_submission(assignment, display, task.id, "all", student,
-                                       reference.result(), duration, request.level)
+                                       reference.result(), duration, request.level,
+                                       findings=findings)
 
 
 def _write_student_files(result: SubmissionResult, out: Path) -> str:
@@ -222,4 +258,8 @@ def summary_line(report: BatchReport) -> str:
         head += f", {report.reused} unchanged since the last run"
     stats = (f" — mean {statistics.mean(scores):.1f}/{most:g}, "
              f"median {statistics.median(scores):g}") if scores else ""
-    return f"{head} in {report.duration_s:.1f} s{stats}"
+    line = f"{head} in {report.duration_s:.1f} s{stats}"
+    if report.graded_now:
+        line += (f"\nsalt {report.salt}: the graded inputs' secret, kept in the gradebook "
+                 "(--salt regrades with the very same inputs)")
+    return line

@@ -14,6 +14,8 @@ from grader.intake.submissions import ModuleUnderTest, module_from_path
 from grader.judging.pipeline import Grading
 from grader.model.assignments import Assignment
 from grader.results import SubmissionResult
+from grader.sandbox.jail import Level
+from grader.sandbox.notebook_parse import sandboxed_parser
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,8 @@ def assignment_version(assignment: Assignment) -> str:
     return hashlib.sha256(f"{assignment.digest('all')}:{__version__}".encode()).hexdigest()
 
 
-def module_for(task: Task, assignment: Assignment, workspace: Path) -> ModuleUnderTest:
+def module_for(task: Task, assignment: Assignment, workspace: Path, level: Level
+               ) -> ModuleUnderTest:
     """The module to grade for ``task`` (a zip unpacked under ``workspace``), or one that
     carries the problem that keeps it from being graded: never raises for the student's
     files."""
@@ -60,7 +63,8 @@ def module_for(task: Task, assignment: Assignment, workspace: Path) -> ModuleUnd
     if prepared.problem is not None or prepared.path is None:
         return problem(prepared.problem or "nothing to grade")
     try:
-        return module_from_path(prepared.path, assignment)
+        return module_from_path(prepared.path, assignment,
+                                sandboxed_parser(level, assignment.limits))
     except Exception as exc:  # a UsageError about the student's files is their result
         return problem(getattr(exc, "message", str(exc)))
 
@@ -69,7 +73,7 @@ def grade_task(task: Task, assignment: Assignment, grading: Grading, workspace: 
                ) -> SubmissionResult:
     """Grade one submission with public and hidden checks, start to end (a Dask worker's
     job); never raises for anything in it."""
-    module = module_for(task, assignment, workspace)
+    module = module_for(task, assignment, workspace, grading.level)
     try:
         return grading.grade(assignment, module, task.id, "all")
     finally:

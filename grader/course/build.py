@@ -32,6 +32,7 @@ from grader.model.observations import Raised
 from grader.references import store
 from grader.reports import first_line
 from grader.results import SubmissionResult
+from grader.sandbox.notebook_parse import sandboxed_parser
 from grader.sandbox.outcomes import Observations, Observed
 
 
@@ -84,7 +85,8 @@ def build(assignment: Assignment, grading: Grading) -> BuildOutcome:
                                                assignment.stub.name)))
     notebook = assignment.root / f"{assignment.module}.ipynb"
     if notebook.is_file():
-        copies.append(("notebook stub", notebook_module(notebook, assignment)))
+        copies.append(("notebook stub", notebook_module(
+            notebook, assignment, parser=sandboxed_parser(grading.level, assignment.limits))))
     try:
         with ThreadPoolExecutor(max_workers=len(copies)) as pool:
             results = list(pool.map(

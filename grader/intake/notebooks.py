@@ -111,7 +111,11 @@ def _code_cells(notebook: Any) -> tuple[NotebookCell, ...]:
         if mark == SKIP:
             cells.append(NotebookCell(number, "", "skip"))
             continue
-        python = transformer.transform_cell(source)
+        try:
+            python = transformer.transform_cell(source)
+        except (RuntimeError, RecursionError, ValueError) as exc:  # IPython gives up on it
+            raise NotebookError(f"cell {number} cannot be read as IPython input "
+                                f"({type(exc).__name__}: {str(exc)[:200]})") from None
         if mark == GRADED or not any_graded:
             cells.append(NotebookCell(number, python, "all"))
         else:

@@ -7,12 +7,18 @@ For ``grade check`` a path is an assignment folder (the student's working copy),
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader.errors import UsageError
 from grader.intake.notebooks import NotebookCell, NotebookError, read_cells
 from grader.model.assignments import Assignment
+
+NotebookParser = Callable[[Path], tuple[tuple[NotebookCell, ...], tuple[str, ...]]]
+"""Reads a notebook's cells (:func:`grader.intake.notebooks.read_cells`'s signature). The
+commands pass one that reads in the sandbox (:mod:`grader.sandbox.notebook_parse`): a
+notebook is untrusted input."""
 
 
 @dataclass(frozen=True)
@@ -51,8 +57,10 @@ _SKIP_DIRS = {"checks", "references", "__pycache__", ".ipynb_checkpoints", ".git
 _SKIP_FILES = {"assignment.toml"}
 
 
-def module_from_path(path: Path, assignment: Assignment) -> ModuleUnderTest:
-    """The student's module for ``assignment`` found at ``path`` (a folder or a .py file)."""
+def module_from_path(path: Path, assignment: Assignment,
+                     parser: NotebookParser | None = None) -> ModuleUnderTest:
+    """The student's module for ``assignment`` found at ``path`` (a folder or a .py file);
+    a notebook's cells are read by ``parser`` (default: in this process)."""
     if not path.exists():
         raise UsageError(f"{path} does not exist")
     if path.is_dir():
@@ -61,7 +69,7 @@ def module_from_path(path: Path, assignment: Assignment) -> ModuleUnderTest:
         if notebook.is_file() and (not source.is_file()
                                    or notebook.stat().st_mtime > source.stat().st_mtime):
             # A student works in one of the two; the one saved last is the one worked on.
-            module = notebook_module(notebook, assignment, _extra_files(path, notebook))
+            module = notebook_module(notebook, assignment, _extra_files(path, notebook), parser)
             if source.is_file():
                 note = (f"graded {notebook.name}, saved after {source.name} (the more recently "
                         "saved of the two)")
@@ -78,16 +86,17 @@ def module_from_path(path: Path, assignment: Assignment) -> ModuleUnderTest:
     in_assignment = (path.parent / "assignment.toml").is_file()
     extras = _extra_files(path.parent, path) if in_assignment else ()
     if path.suffix == ".ipynb":
-        return notebook_module(path, assignment, extras)
+        return notebook_module(path, assignment, extras, parser)
     return ModuleUnderTest(assignment.module, path, path.name, extras)
 
 
 def notebook_module(path: Path, assignment: Assignment,
-                    extras: tuple[tuple[str, Path], ...] = ()) -> ModuleUnderTest:
+                    extras: tuple[tuple[str, Path], ...] = (),
+                    parser: NotebookParser | None = None) -> ModuleUnderTest:
     """A notebook as the module for ``assignment``: its cells, or the problem that keeps it
     from being graded (a result, not an error of the grader)."""
     try:
-        cells, notes = read_cells(path)
+        cells, notes = (parser or read_cells)(path)
     except NotebookError as exc:
         return ModuleUnderTest(assignment.module, path, path.name, problem=str(exc))
     extras = tuple((rel, src) for rel, src in extras

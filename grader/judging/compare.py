@@ -23,7 +23,7 @@ from typing import Any
 
 import torch
 
-from grader.model.observations import Opaque, Raised, TensorValue
+from grader.model.observations import Identity, Opaque, Raised, TensorValue
 from grader.results import TensorDiff
 
 # torch.testing.assert_close's documented defaults (rtol, atol) per dtype.
@@ -36,6 +36,8 @@ DEFAULT_TOLERANCES: dict[torch.dtype, tuple[float, float]] = {
     torch.complex128: (1e-7, 1e-7),
 }
 FLOAT_TOLERANCE = (1e-6, 1e-9)
+MAX_RAISED_LINE = 200
+"""How much of an exception's first line a message quotes."""
 PREVIEW_ROWS = 6
 PREVIEW_COLS = 8
 
@@ -66,6 +68,8 @@ def describe(value: Any) -> str:
         return f"a tensor of shape {list(value.shape)}"
     if isinstance(value, Opaque):
         return f"a {value.type}"
+    if isinstance(value, Identity):
+        return "an object's identity"
     if value is None:
         return "None"
     if isinstance(value, bool):
@@ -94,6 +98,8 @@ def compare(got: Any, expected: Any, rtol: float | None = None, atol: float | No
         if got.not_implemented:
             return _not_implemented(got, path)
         first, *more = got.summary().splitlines() or [got.type]
+        if len(first) > MAX_RAISED_LINE:  # the rest stays in the exception's record
+            first, more = first[:MAX_RAISED_LINE], [""]
         return Mismatch(path, f"raised {first}{' …' if more else ''}", raised=got)
     if isinstance(expected, TensorValue):
         if not isinstance(got, TensorValue):
@@ -138,6 +144,12 @@ def compare(got: Any, expected: Any, rtol: float | None = None, atol: float | No
         if ok:
             return None
         return Mismatch(path, f"expected {expected!r}, got {got!r}")
+    if isinstance(expected, Identity) or isinstance(got, Identity):
+        if not (isinstance(expected, Identity) and isinstance(got, Identity)):
+            return Mismatch(path, f"expected {describe(expected)}, got {describe(got)}")
+        if got.label == expected.label:
+            return None
+        return Mismatch(path, _identity_message(got, expected))
     if isinstance(expected, Opaque) and isinstance(got, Opaque):
         return None if got.type == expected.type else Mismatch(
             path, f"expected a {expected.type}, got a {got.type}")
@@ -146,6 +158,16 @@ def compare(got: Any, expected: Any, rtol: float | None = None, atol: float | No
     if got != expected:
         return Mismatch(path, f"expected {expected!r}, got {got!r}"[:300])
     return None
+
+
+def _identity_message(got: Identity, expected: Identity) -> str:
+    """Labels number distinct objects in order of first appearance, and everything before
+    this entry matched: a label below the other one is an object seen before."""
+    if expected.label < got.label:
+        return ("expected the same object (or memory) as one named before it in this "
+                "observation, got a different one")
+    return ("expected a different object (or memory) from the ones named before it in this "
+            "observation, got one of them")
 
 
 def _join(path: str, key: str) -> str:

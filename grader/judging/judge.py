@@ -58,18 +58,20 @@ def judge_check(
             if _skipped(mine):
                 reason = mine
             message = reason.message if isinstance(reason, RunFailure) else "not run"
-            results.append(_result(spec, device, 0.0, "skipped", message))
+            results.append(_result(spec, device, 0.0, "skipped", message,
+                                   OWN_WORDS["skipped"]))
             continue
         share = spec.points / len(ran)
         if load_message is not None:
-            results.append(_result(spec, device, share, "error", load_message))
+            results.append(_result(spec, device, share, "error", load_message,
+                                   "not run: the submission could not be loaded"))
             continue
         outcome = student.outcomes.get(key)
         if outcome is None:
-            results.append(_result(spec, device, share, "error", "not run"))
+            results.append(_result(spec, device, share, "error", "not run", "not run"))
         elif isinstance(outcome, RunFailure):
             results.append(_result(spec, device, share, outcome.status, outcome.message,
-                                   duration_s=outcome.duration_s))
+                                   OWN_WORDS[outcome.status], duration_s=outcome.duration_s))
         else:
             expected = reference.outcomes[key]
             assert isinstance(expected, Observed)
@@ -80,12 +82,23 @@ def judge_check(
     return results
 
 
+OWN_WORDS: dict[str, str] = {
+    "error": "the check did not finish: the code raised or its process ended",
+    "timeout": "the check took longer than its time limit and was stopped",
+    "skipped": "not run on this machine",
+}
+"""A check's outcome in words of the grader's alone: what students read of a hidden check,
+where the full message (which may quote the submission's exceptions, output or values, and
+so whatever its process saw of the hidden check) stays in the instructor's record."""
+
+
 def _result(spec: CheckSpec, device: str, max_score: float, status: CheckStatus,
-            message: str, score: float = 0.0, duration_s: float = 0.0) -> CheckResult:
+            message: str, summary: str = "", score: float = 0.0, duration_s: float = 0.0
+            ) -> CheckResult:
     """Built once with every field (a batch judges thousands of checks)."""
     return CheckResult(id=spec.id, exercise=spec.exercise, device=device, hidden=spec.hidden,
                        status=status, score=score, max_score=max_score, message=message,
-                       title=spec.title, duration_s=duration_s)
+                       title=spec.title, duration_s=duration_s, summary=summary)
 
 
 def _skipped(outcome: object) -> bool:
@@ -128,8 +141,18 @@ def _judge_value(spec: CheckSpec, passed: CheckResult, got: Observed, expected: 
     stub = mismatch.raised is not None and mismatch.raised.not_implemented
     hints = [] if stub else _matching_hints(spec, got.value, reference, passed.device)
     message += "".join(f"\nHint: {hint}" for hint in hints)
+    if stub:
+        summary = "not implemented yet"
+    elif spec.judge is not None and mismatch.raised is None:
+        summary = "the result does not meet what the check requires"
+    elif mismatch.raised is not None:
+        summary = "the code raised an exception where the reference solution did not"
+    else:
+        summary = "the result differs from the reference solution's"
+    summary += "".join(f"\nHint: {hint}" for hint in hints)
     diff = replace(mismatch.diff, path=mismatch.path) if mismatch.diff else None
-    return replace(passed, status="failed", score=0.0, message=message, diff=diff)
+    return replace(passed, status="failed", score=0.0, message=message, diff=diff,
+                   summary=summary)
 
 
 def _matching_hints(spec: CheckSpec, got: Any, reference: Observations, device: str

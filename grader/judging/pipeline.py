@@ -21,6 +21,7 @@ import torch
 from grader import __version__
 from grader.intake.submissions import ModuleUnderTest
 from grader.judging.judge import judge_check
+from grader.judging.static import SourceFindings, apply_breaches, examine
 from grader.model.assignments import Assignment
 from grader.model.plan import Scope
 from grader.references.resolve import ReferenceCache
@@ -38,12 +39,19 @@ from grader.sandbox.session import Executor, SessionJob, run_session
 
 
 class Grading:
-    """What grading needs besides the submission, for the length of one command."""
+    """What grading needs besides the submission, for the length of one command.
 
-    def __init__(self, level: Level, executor: Executor = run_session) -> None:
+    ``salt`` is a graded run's secret (:func:`grader.model.plan.run_seed`): every check of
+    every submission, and the reference, sees inputs drawn from it. None keeps the checks'
+    public seeds, the ones ``grade check`` and the recorded references use.
+    """
+
+    def __init__(self, level: Level, executor: Executor = run_session,
+                 salt: int | None = None) -> None:
         self.level = level
         self.executor = executor
-        self.references = ReferenceCache(level, executor)
+        self.salt = salt
+        self.references = ReferenceCache(level, executor, salt)
 
     def grade(self, assignment: Assignment, module: ModuleUnderTest, submission_id: str,
               scope: Scope, notebook: bool = False) -> SubmissionResult:
@@ -65,24 +73,32 @@ class Grading:
                 reference = self.references.get(assignment, scope)
             executed = ran.result() if ran is not None else None
         return judge_submission(assignment, module.display, submission_id, scope, student,
-                                reference, time.monotonic() - started, self.level, executed)
+                                reference, time.monotonic() - started, self.level, executed,
+                                examine(assignment, module))
 
     def observe(self, assignment: Assignment, module: ModuleUnderTest, scope: Scope
                 ) -> Observations:
         """The submission's session: every run of the checks in ``scope``."""
         if module.problem is not None:  # a notebook that cannot be read: nothing to run
-            return Observations(load_failure=module.problem, notes=module.notes)
-        return self.executor(SessionJob(assignment.plan(scope), module, self.level))
+            return Observations(load_failure=module.problem, load_failure_summary=module.problem,
+                                notes=module.notes)
+        return self.executor(SessionJob(assignment.plan(scope, salt=self.salt), module,
+                                        self.level))
 
 
 def judge_submission(assignment: Assignment, display: str, submission_id: str, scope: Scope,
                      student: Observations, reference: Observations, duration: float,
-                     level: Level, notebook: NotebookRun | None = None) -> SubmissionResult:
-    """The result of a submission from its observations and the reference's."""
+                     level: Level, notebook: NotebookRun | None = None,
+                     findings: SourceFindings | None = None) -> SubmissionResult:
+    """The result of a submission from its observations and the reference's, and from
+    what its source shows (:mod:`grader.judging.static`)."""
     checks: list[CheckResult] = []
     for spec in assignment.checks_in(scope):
         checks.extend(judge_check(spec, student, reference, display))
+    findings = findings or SourceFindings()
     error = student.load_failure
+    if not error:
+        checks = apply_breaches(checks, findings.breaches)
     return SubmissionResult(
         assignment=assignment.name,
         submission=submission_id,
@@ -110,4 +126,6 @@ def judge_submission(assignment: Assignment, display: str, submission_id: str, s
         ),
         notes=[*student.notes, *reference.notes],
         notebook=notebook,
+        error_summary=student.load_failure_summary if error else None,
+        integrity=list(findings.flags),
     )

@@ -23,18 +23,19 @@ import sys
 import threading
 import tomllib
 import types
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from grader.errors import AssignmentError
 from grader.model.authoring import CheckSpec, collecting
+from grader.model.contracts import Contract, parse_contracts
 from grader.model.limits import Limits
-from grader.model.plan import CheckPlan, CheckSource, Plan, RunKey, Scope
+from grader.model.plan import CheckPlan, CheckSource, Plan, RunKey, Scope, run_seed
 
 CHECK_FILES = ("public", "hidden")
-_TOML_KEYS = {"title", "module", "exercises", "limits"}
+_TOML_KEYS = {"title", "module", "exercises", "limits", "contracts"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,9 @@ class Assignment:
 
     solution_sha256: str | None = None
     """The solution file's SHA-256, read once when the assignment is loaded."""
+    contracts: Mapping[str, Contract] = dataclasses.field(default_factory=dict)
+    """What each exercise must be written as by hand (``[contracts]``), checked on the
+    submission's source in the grader's process."""
     uses_optimizers: bool = True
     """Whether its checks or its solution mention ``torch.optim``: the first optimizer a
     process makes imports ``torch._dynamo``, a second of CPU that a batch's zygotes then
@@ -103,14 +107,16 @@ class Assignment:
             h = hashlib.sha256()
             for source in self.sources_in(scope):
                 h.update(f"{source.kind}:{self._source_digests[source.kind]}\0".encode())
-            h.update(f"solution:{self.solution_sha256 or '-'}".encode())
+            h.update(f"solution:{self.solution_sha256 or '-'}\0".encode())
+            h.update(f"contracts:{sorted(self.contracts.items())!r}".encode())
             found[scope] = h.hexdigest()
         return found
 
-    def plan(self, scope: Scope, hints: bool = False) -> Plan:
+    def plan(self, scope: Scope, hints: bool = False, salt: int | None = None) -> Plan:
         """The runs of ``scope`` — every check on each of its devices, and with ``hints``
-        each hint's patched reference too — and what a sandbox needs to make them."""
-        key = (scope, hints)
+        each hint's patched reference too — and what a sandbox needs to make them; with a
+        ``salt``, every check's inputs are drawn from seeds nobody knows without it."""
+        key = (scope, hints, salt)
         if key not in self._plans:
             runs: list[RunKey] = []
             for spec in self.checks_in(scope):
@@ -124,13 +130,14 @@ class Assignment:
                 [self.name, self.digest(scope), *(s.filename for s in sources)]).encode())
             self._plans[key] = Plan(
                 self.name, named.hexdigest(), sources, tuple(runs),
-                tuple(CheckPlan(c.id, c.time_limit_s, self.limits.for_check(c.limits))
+                tuple(CheckPlan(c.id, c.time_limit_s, self.limits.for_check(c.limits),
+                                run_seed(c.seed, salt))
                       for c in self.checks_in(scope)),
-                self.limits)
+                self.limits, salt)
         return self._plans[key]
 
     @functools.cached_property
-    def _plans(self) -> dict[tuple[Scope, bool], Plan]:
+    def _plans(self) -> dict[tuple[Scope, bool, int | None], Plan]:
         return {}
 
 
@@ -203,6 +210,10 @@ def load_assignment(root: Path, solutions_dir: Path | None = None) -> Assignment
             and all(isinstance(e, str) for e in exercises)):
         raise AssignmentError(f"{config_path}: 'exercises' must be a list of names")
     limits = Limits().override(config.get("limits", {}), str(config_path))
+    try:
+        contracts = parse_contracts(config.get("contracts", {}), exercises)
+    except AssignmentError as exc:
+        raise AssignmentError(f"{config_path}: {exc.message}") from None
 
     sources = []
     for kind in CHECK_FILES:
@@ -236,6 +247,7 @@ def load_assignment(root: Path, solutions_dir: Path | None = None) -> Assignment
         limits=limits,
         solution=solution if found else None,
         solution_sha256=hashlib.sha256(solution_bytes).hexdigest() if found else None,
+        contracts=contracts,
         uses_optimizers=b"optim" in solution_bytes or any("optim" in s.source for s in sources),
     )
 

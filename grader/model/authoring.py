@@ -17,6 +17,19 @@ parent compares the two observations. A scenario never asserts anything itself::
         return {"grad": x.grad}
 
 The first line of the docstring is the check's title in reports.
+
+**Observations are data.** A scenario returns what it saw — tensors, numbers, the values the
+student's code returned — and never a verdict it worked out after the student's code ran
+(``torch.equal(x, before)``, ``y.is_contiguous() and ...``): code that ran in the same
+process could have patched whatever computes it. The grader's process judges. Three helpers
+make the data way the easy one: :func:`unchanged` (did a call leave a tensor as it was),
+:func:`identity` and :func:`storage` (is it the same object, the same memory), and in hints
+:func:`changed`. ``tests/test_curriculum.py`` holds the curriculum's check files to this.
+
+**Inputs a submission cannot know.** A graded run (``grade batch``) draws a secret salt and
+every check's ``rng`` is seeded from it; the reference runs on the same inputs. Draw every
+random input from ``rng``: a check whose inputs are literals (the notes' numbers) is the
+same in every run, which is fine for a worked example, but its answer can be learnt by heart.
 """
 
 from __future__ import annotations
@@ -28,9 +41,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import torch
+
 from grader.errors import CheckTimeout
 from grader.model.limits import check_overrides
-from grader.model.observations import Raised
+from grader.model.observations import Identity, Raised, TensorValue
 
 Scenario = Callable[[Any, str, Any], Any]
 Judge = Callable[[Any, Any], "str | None"]
@@ -39,6 +54,14 @@ DEVICES = ("cpu", "cuda")
 
 # The checks declared while a checks file is being executed (see ``collecting``).
 _declared: list[CheckSpec] | None = None
+
+# Bound when the grader loads, before any submission: a submission that patches ``id`` or
+# tensor methods inside a graded call does not change what these helpers observe.
+_id = id
+_isinstance = isinstance
+_Tensor = torch.Tensor
+_untyped_storage = torch.Tensor.untyped_storage
+_data_ptr = torch.UntypedStorage.data_ptr
 
 
 @dataclass(frozen=True)
@@ -177,3 +200,45 @@ def capture(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         raise
     except BaseException as exc:  # SystemExit from student code is an observation too
         return Raised.from_exception(exc)
+
+
+def unchanged(after: Any, before: Any) -> dict[str, Any]:
+    """What a check returns to say whether a call left a tensor as it was: the tensor as it
+    is now and the copy (``x.clone()``) taken before the call, both as data. The judge
+    compares each with the reference's (whose call leaves it unchanged), so a modification
+    fails the check wherever it happened; a hint tells it with :func:`changed`."""
+    return {"before": before, "after": after}
+
+
+def changed(observed: Any) -> bool:
+    """In a hint or a judge (the grader's process): True when an :func:`unchanged`
+    observation shows a tensor that differs from its copy taken before the call, in dtype,
+    shape or any value (NaN equal to NaN); False when it is unchanged or not such an
+    observation."""
+    if not (_isinstance(observed, dict) and {"before", "after"} <= observed.keys()):
+        return False
+    before, after = observed["before"], observed["after"]
+    if not (_isinstance(before, TensorValue) and _isinstance(after, TensorValue)):
+        return before is not after and before != after
+    a, b = after.values, before.values
+    if a.dtype != b.dtype or a.shape != b.shape:
+        return True
+    if a.is_floating_point() or a.is_complex():
+        return not (torch.equal(a.isnan(), b.isnan())
+                    and torch.equal(torch.nan_to_num(a), torch.nan_to_num(b)))
+    return not torch.equal(a, b)
+
+
+def identity(obj: Any) -> Identity:
+    """Which object ``obj`` is, as an observation: the grader's process sees which entries
+    of the observation are the same object (``params[0]`` and ``model.w``), numbered in
+    order of first appearance, and compares that with the reference's."""
+    return Identity(_id(obj))
+
+
+def storage(tensor: Any) -> Identity | None:
+    """Which memory a tensor's values live in (its storage), as :func:`identity` does for
+    objects: a view shares its base's storage, a copy does not. None for a non-tensor."""
+    if not _isinstance(tensor, _Tensor):
+        return None
+    return Identity(_data_ptr(_untyped_storage(tensor)))

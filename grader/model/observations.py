@@ -1,7 +1,8 @@
 """The values a scenario's observation is made of, as the grader's process sees them.
 
 An observation is a tree of ``None``, ``bool``, ``int``, ``float``, ``str``, lists, tuples,
-dicts with string keys, :class:`TensorValue`, :class:`Raised` and :class:`Opaque`. A child
+dicts with string keys, :class:`TensorValue`, :class:`Raised`, :class:`Identity` and
+:class:`Opaque`. A child
 produces it, :mod:`grader.sandbox.codec` carries it, :mod:`grader.judging.compare` judges it;
 check authors read it in hints and judges (``from grader import Raised, TensorValue``), which
 is why these types live with the model and not with the sandbox that transports them.
@@ -100,3 +101,13 @@ class Opaque:
 
     type: str
     repr: str
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Which object (or which tensor storage) a value was, as a label: the first distinct
+    object an observation names is 0, the next 1, and so on, in the order the observation
+    lists them. Two values are the same object when their labels are; the labels are
+    assigned as the observation is encoded, so that a recording holds no address."""
+
+    label: int

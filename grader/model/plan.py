@@ -9,6 +9,7 @@ Everything here is hashable and immutable, so one plan serves every submission o
 from __future__ import annotations
 
 import functools
+import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -39,13 +40,30 @@ class CheckSource:
     source: str
 
 
+SEED_BITS = 63
+
+
+def run_seed(seed: int, salt: int | None) -> int:
+    """The seed of a check's ``rng`` in a run: the check's own seed (the one its recorded
+    references were made with) without a salt; with one, a number drawn from both that a
+    submission cannot work out without the salt. A graded run draws a secret salt, so that
+    no submission can replay recorded or precomputed answers: it sees inputs that nobody
+    recorded, and the reference is computed on the very same ones."""
+    if salt is None:
+        return seed
+    digest = hashlib.sha256(f"grade-salt:{salt}:{seed}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> (64 - SEED_BITS)
+
+
 @dataclass(frozen=True)
 class CheckPlan:
-    """What the sandbox knows of one check: how long a run may take and under which limits."""
+    """What the sandbox knows of one check: how long a run may take, under which limits,
+    and the seed its runs' ``rng`` starts from."""
 
     id: str
     time_limit_s: float
     limits: Limits
+    seed: int
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,8 @@ class Plan:
     checks: tuple[CheckPlan, ...]
     limits: Limits
     """The assignment's limits; a check's own overrides are in its :class:`CheckPlan`."""
+    salt: int | None = None
+    """The secret the seeds were drawn with (None: the checks' public seeds)."""
 
     @functools.cached_property
     def by_id(self) -> dict[str, CheckPlan]:
@@ -71,4 +91,5 @@ class Plan:
 
     def with_runs(self, runs: tuple[RunKey, ...]) -> Plan:
         """The same checks with other runs (a subset, or the same in another order)."""
-        return Plan(self.assignment, self.key, self.sources, runs, self.checks, self.limits)
+        return Plan(self.assignment, self.key, self.sources, runs, self.checks, self.limits,
+                    self.salt)

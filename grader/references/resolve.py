@@ -25,14 +25,16 @@ from grader.sandbox.session import Executor, SessionJob, run_session
 
 
 class ReferenceCache:
-    """Reference observations resolved in this process, by assignment digest and scope.
+    """Reference observations resolved in this process, by assignment digest and scope,
+    for one salt (see :func:`grader.model.plan.run_seed`).
 
     Safe to share between threads: the first to ask for a reference resolves it, the others
     wait for that one instead of running the solution again.
     """
 
-    def __init__(self, level: Level, executor: Executor = run_session) -> None:
-        self.level, self.executor = level, executor
+    def __init__(self, level: Level, executor: Executor = run_session,
+                 salt: int | None = None) -> None:
+        self.level, self.executor, self.salt = level, executor, salt
         self._found: dict[tuple[str, Scope], Future[Observations]] = {}
         self._lock = threading.Lock()
 
@@ -55,16 +57,18 @@ class ReferenceCache:
         if mine:
             try:
                 future.set_result(resolve_reference(assignment, scope, self.level,
-                                                    self.executor))
+                                                    self.executor, self.salt))
             except BaseException as exc:
                 future.set_exception(exc)
         return future.result()
 
 
 def resolve_reference(assignment: Assignment, scope: Scope, level: Level,
-                      executor: Executor = run_session) -> Observations:
-    """Recorded references where they are fresh (public checks only: hidden checks are never
-    recorded), else the solution run now; without either, a clear refusal.
+                      executor: Executor = run_session, salt: int | None = None
+                      ) -> Observations:
+    """Recorded references where they are fresh (public checks on their public seeds only:
+    hidden checks and salted runs are never recorded), else the solution run now; without
+    either, a clear refusal.
 
     CPU-only recordings on a machine with a GPU are used in a student's copy (its CUDA
     checks are skipped, saying why); in the course repository, where the solution can run,
@@ -75,8 +79,8 @@ def resolve_reference(assignment: Assignment, scope: Scope, level: Level,
     copy, which has no solution, stale references stop it: grading against them would
     judge the new checks with the old answers.
     """
-    if scope == "all":
-        return compute_reference(assignment, scope, level, executor)
+    if scope == "all" or salt is not None:
+        return compute_reference(assignment, scope, level, executor, salt)
     found = store.load(assignment)
     if found.observations is not None and (found.cuda or assignment.solution is None
                                            or not cuda_here()):
@@ -108,13 +112,14 @@ def cuda_here() -> bool:
 
 
 def compute_reference(assignment: Assignment, scope: Scope, level: Level,
-                      executor: Executor = run_session) -> Observations:
+                      executor: Executor = run_session, salt: int | None = None
+                      ) -> Observations:
     """Run the solution, hints included; any failure to load is the course's fault."""
     if assignment.solution is None:
         raise ReferenceFailure(
             f"{assignment.name}: no reference solution at solutions/{assignment.name}/"
             f"{assignment.module}.py")
-    observations = executor(SessionJob(assignment.plan(scope, hints=True),
+    observations = executor(SessionJob(assignment.plan(scope, hints=True, salt=salt),
                                        solution_module(assignment), level))
     if observations.load_failure:
         raise ReferenceFailure(f"{assignment.name}: the reference solution cannot be loaded: "

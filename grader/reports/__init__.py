@@ -1,7 +1,17 @@
 """Renderers of results: terminal summary, HTML reports, class summary, CSV, Gradescope, JUnit
-XML and Markdown."""
+XML and Markdown.
+
+What a student reads (the terminal, ``report.html``, ``gradescope.json``, JUnit XML and the
+Markdown summary) is drawn from :func:`for_students`; what the instructor reads
+(``result.json``, ``summary.html``, ``grades.csv``) from the result itself.
+"""
 
 import math
+from dataclasses import replace
+
+from grader.results import SubmissionResult
+
+LOAD_FAILED = "the submission could not be loaded"
 
 
 def format_points(value: float) -> str:
@@ -15,3 +25,27 @@ def format_points(value: float) -> str:
 def first_line(message: str) -> str:
     """A message's first non-blank line: what fits a table cell, a list or an XML attribute."""
     return next((line.strip() for line in message.splitlines() if line.strip()), "")
+
+
+GRADED_NOTE = ("This is a graded run: each check is shown in the grader's own words (with "
+               "its hints), without what your program raised, printed or returned; run "
+               "`grade check` to see the full messages of the public checks.")
+
+
+def for_students(result: SubmissionResult) -> SubmissionResult:
+    """What a student may read of ``result``.
+
+    A result graded with hidden checks shows every check in the grader's own words (its
+    ``summary``: the status and the hints), with no exception text, output, value or tensor
+    diff from the submission's process, and a load failure likewise. That process held the
+    hidden checks (their code, titles and inputs are on its stack and in its memory while
+    any check runs), so anything it wrote — in a hidden check's message or a public one's —
+    could carry them out. ``result.json`` keeps everything for the instructor, and
+    ``grade check`` shows the public checks' full messages. A result of public checks alone
+    is shown whole.
+    """
+    if not any(c.hidden for c in result.checks):
+        return result
+    checks = [replace(c, message=c.summary, diff=None, series=None) for c in result.checks]
+    error = (result.error_summary or LOAD_FAILED) if result.error is not None else None
+    return replace(result, checks=checks, error=error, notes=[*result.notes, GRADED_NOTE])

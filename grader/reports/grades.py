@@ -10,15 +10,17 @@ from grader.results import SubmissionResult
 
 
 def grades_csv(exercises: Sequence[str], results: Sequence[SubmissionResult]) -> str:
-    """``id,score,max_score,status`` and one column per exercise, for an LMS import."""
+    """``id,score,max_score,status``, one column per exercise, and ``review``: the
+    integrity audit's rules that flagged the submission (empty when none did)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["id", "score", "max_score", "status", *exercises])
+    writer.writerow(["id", "score", "max_score", "status", *exercises, "review"])
     for r in results:
         scores = r.exercise_scores()
+        review = " ".join(sorted({f.rule for f in r.integrity}))
         writer.writerow([_csv_safe(r.submission), _number(r.score), _number(r.max_score),
                          r.status, *(_number(scores.get(e, (0.0, 0.0))[0])
-                                     for e in exercises)])
+                                     for e in exercises), review])
     return buffer.getvalue()
 
 

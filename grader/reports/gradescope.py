@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from grader.reports import format_points
+from grader.reports import for_students, format_points
 from grader.results import SCHEMA, CheckResult, SubmissionResult, write_atomic
 
 __all__ = [
@@ -179,7 +179,9 @@ _FALLBACK_OUTPUT = {"failed": "failed", "error": "error", "timeout": "timed out"
 def to_gradescope(result: SubmissionResult) -> dict[str, Any]:
     """``result`` as a Gradescope ``results.json`` document (see the module's docstring for
     what students see); raises ``ValueError`` where ``result`` cannot make a valid one (a
-    check scoring above its maximum, a score that is not a finite number)."""
+    check scoring above its maximum, a score that is not a finite number). A hidden check
+    reads as :func:`grader.reports.for_students` has it."""
+    result = for_students(result)
     ran = [c for c in result.checks if c.status != "skipped"]
     order = list(dict.fromkeys([*result.exercises, *(c.exercise for c in ran)]))
     ran.sort(key=lambda c: order.index(c.exercise))  # stable: check order within an exercise

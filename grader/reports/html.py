@@ -16,7 +16,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from grader.reports import format_points
+from grader.reports import for_students, format_points
 from grader.results import CheckResult, SubmissionResult, TensorDiff, write_atomic
 
 __all__ = ["render_report", "template_environment", "write_report"]
@@ -29,12 +29,14 @@ _PLOT_W, _PLOT_H, _PLOT_PAD = 360, 150, 6
 def render_report(result: SubmissionResult) -> str:
     """The report for ``result`` as one HTML document: a function of ``result.json`` alone.
     Where the result holds the student's notebook as it ran (``grade check
-    --run-notebook``), it follows the checks.
+    --run-notebook``), it follows the checks. A result graded with hidden checks is shown as
+    :func:`grader.reports.for_students` has it.
 
     A result graded with hidden checks shows none of the program's captured output: the
     hidden scenarios ran in the same process, and a submission that prints its arguments
     would otherwise read their inputs in its report (``result.json`` keeps the output for
     the instructor)."""
+    result = for_students(result)
     exercises = _exercises(result)
     return _environment().get_template(TEMPLATE).render(
         result=result,

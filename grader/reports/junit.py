@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from grader.reports import first_line, format_points
+from grader.reports import first_line, for_students, format_points
 from grader.results import SubmissionResult, write_atomic
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -33,7 +33,9 @@ def _clean(text: str) -> str:
 
 
 def junit_xml(results: Sequence[SubmissionResult]) -> str:
-    """The document for ``results`` (one per assignment checked)."""
+    """The document for ``results`` (one per assignment checked), as students may read
+    them (:func:`grader.reports.for_students`)."""
+    results = [for_students(r) for r in results]
     when = datetime.now(UTC).replace(microsecond=0).isoformat()
     host = socket.gethostname()
     root = ET.Element("testsuites", name="grade")

@@ -12,7 +12,7 @@ import html
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader.reports import first_line, format_points
+from grader.reports import first_line, for_students, format_points
 from grader.results import SubmissionResult, write_atomic
 
 MAX_FAILURES = 20
@@ -28,7 +28,9 @@ def _cell(text: str) -> str:
 
 
 def summary_markdown(results: Sequence[SubmissionResult]) -> str:
-    """The summary of ``results`` (one per assignment checked)."""
+    """The summary of ``results`` (one per assignment checked), as students may read them
+    (:func:`grader.reports.for_students`)."""
+    results = [for_students(r) for r in results]
     out: list[str] = []
     total = sum(r.score for r in results)
     most = sum(r.max_score for r in results)

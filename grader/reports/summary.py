@@ -72,6 +72,7 @@ def render_summary_page(assignment_title: str, rows: Sequence[SummaryRow]) -> st
         checks=_check_rates(rows),
         failures=_failures(ordered),
         problems=_problems(ordered),
+        flagged=[r for r in ordered if r.result.integrity],
         slowest=sorted(ordered, key=lambda r: -r.result.duration_s)[:SLOWEST],
         students=[_student(r) for r in ordered],
     )
@@ -341,5 +342,6 @@ def _problems(rows: Sequence[SummaryRow]) -> list[Problem]:
 
 def _student(row: SummaryRow) -> StudentLine:
     timed_out = bool(_timed_out(row.result))
-    status = row.result.status + (", timeout" if timed_out else "")
+    status = row.result.status + (", timeout" if timed_out else "") + (
+        ", review" if row.result.integrity else "")
     return StudentLine(row, status, timed_out)

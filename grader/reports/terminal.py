@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from grader.reports import for_students
 from grader.reports import format_points as points
 from grader.results import CheckResult, SubmissionResult
 from grader.sandbox.jail import BASIC_WARNING
@@ -16,6 +17,10 @@ COLORS = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow
 
 
 def render_summary(result: SubmissionResult, report: Path | None, color: bool) -> str:
+    """What a student reads in the terminal (hidden checks as
+    :func:`grader.reports.for_students` has them)."""
+    result = for_students(result)
+
     def style(text: str, status: str, bold: bool = False) -> str:
         return click.style(text, fg=COLORS[status], bold=bold) if color else text
 

@@ -175,6 +175,43 @@ def _fingerprint(namespace: dict[str, Any]) -> tuple[tuple[str, ...], tuple[Any,
 
 _MISSING = object()
 
+class _CodeSeal:
+    """The code of the grader's functions that build and send frames, as it was loaded.
+
+    :class:`_Patchables` puts back what a submission assigned in a module's namespace; this
+    sees what that cannot: a function whose ``__code__``, defaults or closure were swapped in
+    place (``encode_value.__code__ = forged.__code__``). Checked before every frame is sent:
+    a child whose encoder is not the grader's any more refuses to speak for it.
+    """
+
+    def __init__(self, modules: list[types.ModuleType]) -> None:
+        self._sealed: list[tuple[Any, Any, Any, Any]] = []
+        for module in modules:
+            for value in _tuple(vars(module).values()):
+                for fn in _functions_of(value, module.__name__):
+                    self._sealed.append((fn, fn.__code__, fn.__defaults__, fn.__kwdefaults__))
+
+    def intact(self) -> bool:
+        for fn, code, defaults, kwdefaults in self._sealed:
+            if (fn.__code__ is not code or fn.__defaults__ is not defaults
+                    or fn.__kwdefaults__ is not kwdefaults):
+                return False
+        return True
+
+
+def _functions_of(value: Any, module: str) -> list[Any]:
+    """The plain functions a module defines: its own, and the methods of its own classes."""
+    if _isinstance(value, types.FunctionType) and value.__module__ == module:
+        return [value]
+    if _isinstance(value, type) and value.__module__ == module:
+        found = []
+        for member in _tuple(vars(value).values()):
+            inner = getattr(member, "__func__", member)
+            if _isinstance(inner, types.FunctionType):
+                found.append(inner)
+        return found
+    return []
+
 
 def _new_module(name: str, path: str) -> types.ModuleType:
     module = types.ModuleType(name)
@@ -333,10 +370,20 @@ class Runtime:
             raise CheckTimeout()
 
         signal.signal(signal.SIGALRM, on_alarm)
+        import grader.model.authoring
+        import grader.model.observations
+
         gradcheck_module = sys.modules["torch.autograd.gradcheck"]
+        # The grader's own modules in the child are the channel: a submission that swaps
+        # the encoder by name is undone before every run and every frame, and one that
+        # swaps its code in place is caught by the seal.
+        channel = [grader.sandbox.codec, grader.sandbox.wire, grader.model.observations,
+                   grader.model.authoring]
         self.patchables = _Patchables([builtins, math, random, torch, torch.Tensor,
                                        torch.autograd, gradcheck_module, torch.testing,
-                                       torch.nn.functional, numpy, json, json.encoder])
+                                       torch.nn.functional, numpy, json, json.encoder,
+                                       *channel])
+        self.seal = _CodeSeal([*channel, sys.modules[__name__]])
 
     def warm_up(self, optimizers: bool) -> None:
         """Run what torch imports lazily on first use (autograd's engine, functional
@@ -384,11 +431,15 @@ class Runtime:
         from grader.errors import CheckTimeout
         from grader.model.observations import Raised
         from grader.sandbox.codec import encode_raised, encode_value
+        from grader.sandbox.protocol import TAMPERED_EXIT as tampered
         from grader.sandbox.wire import write_frames
 
-        patchables = self.patchables
+        patchables, seal = self.patchables, self.seal
 
         def send(*frames: ChildFrame) -> None:
+            patchables.restore()
+            if not seal.intact():
+                _exit(tampered)
             write_frames(out_fd, *frames)
 
         cuda = job["allow_cuda"] and torch.cuda.is_available()
@@ -400,8 +451,17 @@ class Runtime:
         specs = self.checks[job["checks"]]
         if isinstance(specs, Exception):
             raise specs
-        os.chdir(job["workdir"])
-        sys.path.insert(0, job["workdir"])
+        workdir, path = job["workdir"], job["path"]
+        scratch = job.get("scratch")
+        if scratch is not None:  # the strict level: the given work dir is read-only here
+            import shutil
+
+            shutil.rmtree(scratch, ignore_errors=True)
+            shutil.copytree(workdir, scratch)
+            path = os.path.join(scratch, os.path.relpath(path, workdir))
+            workdir = scratch
+        os.chdir(workdir)
+        sys.path.insert(0, workdir)
         sys.argv = [job["display"]]
         if cuda:  # CUDA maps much address space at start: map it before the limit is set
             warm = torch.randn(8, 8, device="cuda", requires_grad=True)
@@ -411,11 +471,11 @@ class Runtime:
 
         try:
             if job["cells"]:
-                module = _new_module(job["module"], job["path"])
+                module = _new_module(job["module"], path)
                 _run_cells(module, job["display"], job["cells"], float(job["limits"]["cell_s"]),
                            send, patchables.restore)
             else:
-                module = _load_module(job["module"], job["path"], job["display"])
+                module = _load_module(job["module"], path, job["display"])
         except BaseException as exc:  # SyntaxError, SystemExit, anything: a result, not a crash
             patchables.restore()
             send({"kind": "load_failed", "error": encode_raised(exc)})
@@ -436,7 +496,7 @@ class Runtime:
             target = module if hint is None else _patched(module, spec.hints[hint].patch)
             started = _monotonic()
             try:
-                rng = self.seeded_generator(int(spec.seed), device, cuda)
+                rng = self.seeded_generator(int(run["seed"]), device, cuda)
                 _setitimer(signal.ITIMER_REAL, run["time_limit_s"])
                 try:
                     value = spec.scenario(target, device, rng)

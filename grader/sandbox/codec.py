@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 
-from grader.model.observations import Opaque, Raised, TensorValue, TraceFrame
+from grader.model.observations import Identity, Opaque, Raised, TensorValue, TraceFrame
 from grader.sandbox.wire import WireError
 
 MAX_DEPTH = 32
@@ -72,7 +72,17 @@ def _encode_tensor(t: torch.Tensor) -> dict[str, Any]:
                 "device": device, "data": _b64encode(raw).decode("ascii")}
 
 
-def _encode(value: Any, depth: int = 0) -> Any:
+class _Labels:
+    """An observation's identities, numbered in order of first appearance."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, int] = {}
+
+    def label(self, key: int) -> int:
+        return self.seen.setdefault(key, _len(self.seen))
+
+
+def _encode(value: Any, depth: int = 0, labels: _Labels | None = None) -> Any:
     if depth > MAX_DEPTH:
         return {"$t": "opaque", "type": "too deep", "repr": ""}
     t = _type(value)
@@ -90,15 +100,20 @@ def _encode(value: Any, depth: int = 0) -> Any:
         return encoded
     if t is Opaque:  # already decoded in the parent
         return {"$t": "opaque", "type": value.type, "repr": value.repr}
+    if t is Identity:
+        if labels is None:  # a single identity, or an already labelled one in the parent
+            return {"$t": "id", "v": value.label}
+        return {"$t": "id", "v": labels.label(value.label)}
     if t is Raised:
         return {"$t": "raised", "type": value.type, "lineage": list(value.lineage),
                 "message": value.message,
                 "frames": [[f.filename, f.lineno, f.name, f.line] for f in value.frames]}
     if t is dict:
-        return {"$t": "dict", "v": [[_str(k), _encode(v, depth + 1)] for k, v in value.items()]}
+        return {"$t": "dict", "v": [[_str(k), _encode(v, depth + 1, labels)]
+                                    for k, v in value.items()]}
     if t is list or t is tuple or t is torch.Size:
         tag = "list" if t is list else "tuple"
-        return {"$t": tag, "v": [_encode(v, depth + 1) for v in value]}
+        return {"$t": tag, "v": [_encode(v, depth + 1, labels) for v in value]}
     if t is torch.dtype:
         return {"$t": "dtype", "v": _DTYPE_NAMES.get(value, _str(value))}
     if t is torch.device:
@@ -112,8 +127,9 @@ def _encode(value: Any, depth: int = 0) -> Any:
 
 def encode_value(value: Any) -> Any:
     """An observation in its wire form (JSON-ready), as a frame carries it; also how
-    ``grade build`` records references (:mod:`grader.references.store`)."""
-    return _encode(value)
+    ``grade build`` records references (:mod:`grader.references.store`). Identities
+    (:class:`Identity`) leave as labels numbered in order of first appearance."""
+    return _encode(value, 0, _Labels())
 
 
 def encode_raised(exc: BaseException) -> Any:
@@ -176,6 +192,11 @@ def decode_value(data: Any, depth: int = 0, budget: _Budget | None = None) -> An
         return _short(data.get("v"), 20)
     if tag == "opaque":
         return Opaque(_short(data.get("type"), 200), _short(data.get("repr"), 200))
+    if tag == "id":
+        label = data.get("v")
+        if not isinstance(label, int) or isinstance(label, bool) or not 0 <= label < MAX_ITEMS:
+            raise WireError("bad identity")
+        return Identity(label)
     raise WireError(f"unknown tag {tag!r}")
 
 

@@ -8,8 +8,10 @@ it started.
 
 What a process sees inside the jail: the Python installation and the system libraries,
 read-only; the grader's own package (not the course repository around it), read-only; its
-work dir, the one writable place besides a private ``/tmp``; a minimal ``/dev`` and its own
-``/proc``. It has no network (a new network namespace holds only a down loopback), a private
+root dir (read-only for a zygote, whose children copy their files from it); a ``/tmp`` and a
+``/dev/shm`` of its own, in memory and capped (:data:`SCRATCH_MB` together), the only
+writable places a zygote's children have: nothing of the host's disk; a minimal ``/dev`` and
+its own ``/proc``. It has no network (a new network namespace holds only a down loopback), a private
 PID namespace (no process outlives the session: when bubblewrap ends, every process inside
 is killed) and ``--die-with-parent``. GPU device nodes are bound only when the job may use CUDA.
 
@@ -42,6 +44,11 @@ GRADER_PACKAGE = Path(__file__).resolve().parent.parent
 _ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives",
               "/etc/localtime", "/etc/nsswitch.conf", "/etc/passwd", "/etc/group")
 _SYSTEM_DIRS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin")
+SCRATCH_MB = 256
+"""What a strict jail's writable places hold together: ``/tmp`` (where each child's work dir
+is, :data:`SCRATCH_WORKDIR`) three quarters, ``/dev/shm`` the rest. In memory, emptied
+by the zygote between submissions."""
+SCRATCH_WORKDIR = "/tmp/work"
 BASIC_WARNING = ("sandbox level basic: the submission could read files its user can read, "
                  "write outside its work dir, open network connections, signal the grader "
                  "and leave processes that call setsid() behind (the strict level, with "
@@ -61,15 +68,21 @@ def _python_dirs() -> list[str]:
     return [d for d in dirs if not any(d != o and d.startswith(o + os.sep) for o in dirs)]
 
 
-def command(inner: list[str], workdir: Path, grader_package: Path, cuda: bool) -> list[str]:
-    """``inner`` (the child's command line) wrapped in bubblewrap."""
+def command(inner: list[str], workdir: Path, grader_package: Path, cuda: bool,
+            writable_root: bool = True) -> list[str]:
+    """``inner`` (the child's command line) wrapped in bubblewrap; without
+    ``writable_root``, ``workdir`` is read-only inside and only the capped in-memory
+    ``/tmp`` and ``/dev/shm`` can be written."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
         raise UsageError("the strict sandbox needs bubblewrap (bwrap) on PATH")
     # --cap-drop ALL: a grader run as root must not hand its capabilities (raising its own
     # rlimits, mounting) to the child; for other users bubblewrap keeps none anyway.
-    args = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-            "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    args = [bwrap, "--unshare-all", *_no_nested_namespaces(bwrap), "--die-with-parent",
+            "--new-session", "--cap-drop", "ALL",
+            "--proc", "/proc", "--dev", "/dev",
+            "--size", str((SCRATCH_MB * 3 // 4) << 20), "--tmpfs", "/tmp",
+            "--size", str((SCRATCH_MB // 4) << 20), "--tmpfs", "/dev/shm"]
     for path in _SYSTEM_DIRS:
         args += ["--ro-bind-try", path, path]
     for path in _ETC_FILES:
@@ -82,8 +95,23 @@ def command(inner: list[str], workdir: Path, grader_package: Path, cuda: bool) -
             args += ["--dev-bind-try", node, node]
         args += ["--ro-bind-try", "/sys", "/sys",
                  "--ro-bind-try", "/proc/driver/nvidia", "/proc/driver/nvidia"]
-    args += ["--bind", str(workdir), str(workdir), "--chdir", str(workdir), "--"]
+    args += ["--bind" if writable_root else "--ro-bind", str(workdir), str(workdir),
+             "--chdir", str(workdir), "--"]
     return args + inner
+
+
+@functools.cache
+def _no_nested_namespaces(bwrap: str) -> list[str]:
+    """Bubblewrap's flags that stop a child from creating user namespaces of its own, where
+    this bubblewrap has them (0.8 and later). In a user namespace of its own a process may
+    mount a tmpfs of any size, beside the capped ``/tmp`` and ``/dev/shm``, and fill the
+    host's memory through it."""
+    try:
+        text = subprocess.run([bwrap, "--help"], capture_output=True, text=True,
+                              timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    return ["--unshare-user", "--disable-userns"] if "--disable-userns" in text else []
 
 
 @functools.cache
@@ -139,7 +167,8 @@ def child_environment(workdir: Path) -> dict[str, str]:
 
 def launch(entry: str, args: Sequence[str], *, root: Path, level: Level, allow_cuda: bool,
            pass_fds: Sequence[int] = (), stderr: int | IO[bytes] | None = subprocess.DEVNULL,
-           environment: Mapping[str, str] | None = None) -> subprocess.Popen[bytes]:
+           environment: Mapping[str, str] | None = None, writable_root: bool = True
+           ) -> subprocess.Popen[bytes]:
     """Start ``entry`` (``"module:function"`` of the grader, called with no arguments; it
     reads ``sys.argv[1:]``, which is ``args``) as a sandboxed Python process working in
     ``root``.
@@ -147,14 +176,16 @@ def launch(entry: str, args: Sequence[str], *, root: Path, level: Level, allow_c
     The grader's package is importable there (from the jail's read-only mount at the strict
     level); ``environment`` is added to the scrubbed one; without ``allow_cuda`` no GPU is
     visible. stdin and stdout are ``/dev/null``. The process leads a session of its own, so
-    that :func:`stop` ends everything it started.
+    that :func:`stop` ends everything it started. Without ``writable_root``, the strict
+    level binds ``root`` read-only (a zygote: its children work in the jail's own memory).
     """
     module, _, function = entry.partition(":")
     boot = (f"import sys; sys.path.insert(0, sys.argv.pop(1)); "
             f"from {module} import {function}; {function}()")
     inner = [sys.executable, "-I", "-u", "-B", "-c", boot]
     if level == "strict":
-        command_line = command([*inner, GRADER_MOUNT, *args], root, GRADER_PACKAGE, allow_cuda)
+        command_line = command([*inner, GRADER_MOUNT, *args], root, GRADER_PACKAGE, allow_cuda,
+                               writable_root)
     else:
         command_line = [*inner, str(GRADER_PACKAGE.parent), *args]
     env = {**child_environment(root), **(environment or {})}

@@ -42,6 +42,9 @@ class Observations:
     outcomes: Mapping[RunKey, Outcome] = field(default_factory=dict)
     load_failure: str | None = None
     """Why the module could not be loaded, in one line for the student; None when it was."""
+    load_failure_summary: str | None = None
+    """The same in words that carry nothing of what the module's process wrote, but the
+    compiler's (a syntax error's file, line and text)."""
     stdout: str = ""
     stderr: str = ""
     stdout_bytes: int = 0

@@ -63,7 +63,7 @@ class Zygote:
                 "grader.sandbox.zygote:main",
                 [str(theirs.fileno()), "pidns" if level == "strict" else "shared"],
                 root=self.root, level=level, allow_cuda=allow_cuda,
-                pass_fds=(theirs.fileno(),), stderr=subprocess.PIPE)
+                pass_fds=(theirs.fileno(),), stderr=subprocess.PIPE, writable_root=False)
         finally:
             theirs.close()
         self._expect("ready", STARTUP_S)

@@ -57,12 +57,19 @@ class CellSpec(TypedDict):
     dropped: int
 
 
+TAMPERED_EXIT = 86
+"""A child's exit status when it finds the grader's own code in its process replaced: it
+sends nothing more, and the grader says so."""
+
+
 class RunSpec(TypedDict):
     check: str
     device: str
     hint: int | None
     time_limit_s: float
     """The check's wall clock: the child's alarm; the grader's kill follows it."""
+    seed: int
+    """The seed of the run's ``rng`` (:func:`grader.model.plan.run_seed`)."""
 
 
 class ChildJob(TypedDict):
@@ -78,6 +85,9 @@ class ChildJob(TypedDict):
     cells: list[CellSpec]
     display: str
     workdir: str
+    scratch: NotRequired[str]
+    """At the strict level: where in the jail's memory the child copies ``workdir`` (which
+    it cannot write) and works; ``path`` is then read there."""
     environment: dict[str, str]
     limits: dict[str, float]
     allow_cuda: bool

@@ -60,7 +60,8 @@ def run_session(job: SessionJob) -> Observations:
     """
     started = time.monotonic()
     if job.module.problem is not None:  # a notebook that cannot be read: nothing to run
-        return Observations(load_failure=job.module.problem, notes=job.module.notes)
+        return Observations(load_failure=job.module.problem,
+                            load_failure_summary=job.module.problem, notes=job.module.notes)
     collector = Collector()
     deadline = started + job.plan.limits.wall_s
     launcher = _Launcher(job.level, job.allow_cuda)
@@ -103,11 +104,17 @@ class _Launcher:
 
 
 def _group_by_limits(plan: Plan) -> list[tuple[Limits, tuple[RunKey, ...]]]:
-    """The runs by the limits they need, in order of first appearance."""
-    groups: dict[Limits, list[RunKey]] = {}
+    """The runs in the plan's order, cut where the limits they need change: each piece is
+    one child's. The order is kept whole because it is a promise: a plan lists the public
+    checks' runs before the hidden ones', so no public run happens in a process that has
+    already run a hidden check (whose inputs it could quote in a public check's message)."""
+    groups: list[tuple[Limits, list[RunKey]]] = []
     for key in plan.runs:
-        groups.setdefault(plan.by_id[key.check].limits, []).append(key)
-    return [(limits, tuple(runs)) for limits, runs in groups.items()]
+        limits = plan.by_id[key.check].limits
+        if not groups or groups[-1][0] != limits:
+            groups.append((limits, []))
+        groups[-1][1].append(key)
+    return [(limits, tuple(runs)) for limits, runs in groups]
 
 
 def _run_group(job: SessionJob, limits: Limits, runs: tuple[RunKey, ...], launcher: _Launcher,
@@ -138,7 +145,7 @@ def _run_group(job: SessionJob, limits: Limits, runs: tuple[RunKey, ...], launch
 
 def _child_job(job: SessionJob, runs: list[RunKey], limits: Limits, workdir: Path) -> ChildJob:
     plan, module = job.plan, job.module
-    return {
+    child: ChildJob = {
         "assignment": plan.assignment,
         "checks": plan.key,
         "sources": [{"kind": s.kind, "filename": s.filename, "source": s.source}
@@ -153,8 +160,13 @@ def _child_job(job: SessionJob, runs: list[RunKey], limits: Limits, workdir: Pat
         "limits": asdict(limits),
         "allow_cuda": job.allow_cuda,
         "runs": [{"check": k.check, "device": k.device, "hint": k.hint,
-                  "time_limit_s": plan.by_id[k.check].time_limit_s} for k in runs],
+                  "time_limit_s": plan.by_id[k.check].time_limit_s,
+                  "seed": plan.by_id[k.check].seed} for k in runs],
     }
+    if job.level == "strict":
+        child["scratch"] = jail.SCRATCH_WORKDIR
+        child["environment"] = jail.child_environment(Path(jail.SCRATCH_WORKDIR))
+    return child
 
 
 def _prepare_workdir(workdir: Path, module: ModuleUnderTest) -> None:

@@ -25,7 +25,7 @@ from grader.model.plan import RunKey
 from grader.sandbox.codec import decode_raised, decode_value
 from grader.sandbox.outcomes import Observations, Observed, Outcome, RunFailure
 from grader.sandbox.pool import Zygote, ZygoteGone
-from grader.sandbox.protocol import ChildFrame, ChildJob, parse_child_frame
+from grader.sandbox.protocol import TAMPERED_EXIT, ChildFrame, ChildJob, parse_child_frame
 from grader.sandbox.wire import FrameReader, WireError
 
 GRACE_S = 2.0
@@ -39,6 +39,8 @@ class Collector:
     outcomes: dict[RunKey, Outcome] = field(default_factory=dict)
     load_error: Raised | None = None
     load_message: str | None = None
+    load_summary: str | None = None
+    """``load_message`` where it quotes something of the child's (how its process ended)."""
     stdout: list[str] = field(default_factory=list)
     stderr: list[str] = field(default_factory=list)
     stdout_bytes: int = 0
@@ -53,11 +55,12 @@ class Collector:
         return self.load_error is not None or self.load_message is not None
 
     def freeze(self, duration_s: float, notes: tuple[str, ...] = ()) -> Observations:
-        failure = self.load_message
+        failure, summary = self.load_message, self.load_summary or self.load_message
         if failure is None and self.load_error is not None:
             failure = describe_load_error(self.load_error)
+            summary = summarise_load_error(self.load_error)
         return Observations(
-            outcomes=dict(self.outcomes), load_failure=failure,
+            outcomes=dict(self.outcomes), load_failure=failure, load_failure_summary=summary,
             stdout="".join(self.stdout), stderr="".join(self.stderr),
             stdout_bytes=self.stdout_bytes, stderr_bytes=self.stderr_bytes,
             cuda_device=self.cuda_device, duration_s=duration_s,
@@ -79,6 +82,16 @@ def describe_load_error(exc: Raised) -> str:
     if exc.is_a("SystemExit"):
         return f"{where}the module called exit({exc.message}) while being imported; remove it"
     return f"{where}{exc.summary()} (while importing the module)"
+
+
+def summarise_load_error(exc: Raised) -> str:
+    """:func:`describe_load_error` in the grader's own words: a syntax error as the compiler
+    put it (it read nothing but the student's file), anything else by its kind alone."""
+    if exc.is_a("SyntaxError") or exc.is_a("IndentationError"):
+        return describe_load_error(exc)
+    if exc.is_a("SystemExit"):
+        return "the module called exit() while being imported; remove it"
+    return "the module raised an exception while being imported (grade check shows which)"
 
 
 class _Stream:
@@ -327,6 +340,7 @@ class Supervisor:
             if c.current_cell is not None:
                 doing = f"running {self.module.display}, cell {c.current_cell}"
             c.load_message = f"the process ended while {doing}: {self.exit_description()}"
+            c.load_summary = f"the process ended while {doing}"
             return
         if self.in_flight is not None and self.in_flight not in c.outcomes:
             c.outcomes[self.in_flight] = RunFailure(
@@ -337,6 +351,9 @@ class Supervisor:
         if self.killed_for:
             return f"the process {self.killed_for}"
         code = self.returncode
+        if code == TAMPERED_EXIT:
+            return ("the submission replaced the grader's own code in its process (the "
+                    "encoder of what it reports), so nothing more from it was trusted")
         if code is None or code == -signal.SIGKILL:
             return ("the process was killed (SIGKILL), most likely for using more memory than "
                     f"the {self.limits.memory_mb} MiB limit")

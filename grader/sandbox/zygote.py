@@ -134,6 +134,8 @@ def serve(sock_fd: int, in_pid_namespace: bool) -> None:
                 except ProcessLookupError:
                     pass
             _reap(children, sock)
+            if in_pid_namespace:  # nothing of this submission's is left for the next one
+                _empty(SCRATCH_DIRS)
             reply({"kind": "reset"})
             if not warm:
                 # After the first session, not during it: this loop reports its children's
@@ -178,6 +180,28 @@ def _collapse() -> None:
         anonymous = len(fields) < 6 or fields[5] == "[heap]"
         if fields[1].startswith("rw") and anonymous and end - start >= _HUGE_PAGE:
             madvise(start, end - start, _MADV_COLLAPSE)
+
+
+SCRATCH_DIRS = ("/tmp", "/dev/shm")
+"""The strict jail's writable places: in memory, capped, private to this zygote."""
+
+
+def _empty(folders: tuple[str, ...]) -> None:
+    import shutil
+
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path, ignore_errors=True)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
 
 
 def _run_child(runtime: Any, job: ChildJob, fds: list[int]) -> None:

@@ -59,7 +59,8 @@ class InProcessExecutor:
             if key.device == "cuda" and not cuda:
                 outcomes[key] = RunFailure("skipped", "no CUDA device here")
                 continue
-            outcomes[key] = Observed(_observe(specs[key.check], key, module, cuda))
+            outcomes[key] = Observed(_observe(specs[key.check], key, module, cuda,
+                                            job.plan.by_id[key.check].seed))
         return Observations(outcomes, notes=job.module.notes)
 
 
@@ -77,14 +78,15 @@ def _load(job: SessionJob) -> types.ModuleType:
     return module
 
 
-def _observe(spec: CheckSpec, key: RunKey, module: types.ModuleType, cuda: bool) -> Any:
+def _observe(spec: CheckSpec, key: RunKey, module: types.ModuleType, cuda: bool,
+             seed: int) -> Any:
     target = module
     if key.hint is not None:
         target = types.ModuleType(module.__name__)
         target.__dict__.update(module.__dict__)
         target.__dict__.update(dict(spec.hints[key.hint].patch or {}))
     try:
-        value = spec.scenario(target, key.device, SEEDED_GENERATOR(spec.seed, key.device, cuda))
+        value = spec.scenario(target, key.device, SEEDED_GENERATOR(seed, key.device, cuda))
     except (Exception, SystemExit) as exc:  # as a child observes what a scenario raised
         value = Raised.from_exception(exc)
     return decode_value(encode_value(value))

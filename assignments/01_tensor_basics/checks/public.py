@@ -14,7 +14,13 @@ Design notes:
 - ``noisy_linear_data``'s exact values are the contract (the draw order is stated). The
   value checks seed torch's global RNG with the generator's seed, so that they observe the
   formula and the order of the draws only; whether the draws come from ``generator`` is
-  observed separately (``reproducible``, ``uses_generator``).
+  observed separately: ``reproducible`` returns the data of two calls with equally seeded
+  generators (the global RNG moved on between them), ``uses_generator`` the generator's state
+  before and after the call. The grader's process compares them with the reference's.
+- ``ones_and_zeros_like``'s results depend on x's shape, dtype and device, never on its
+  values, so its checks draw the shape from ``rng``.
+- A scenario returns what it saw (tensors, values, exceptions) and the grader's process
+  judges it; hints read that data (``calls_differ``, ``generator_unused``).
 - A check that expects an exception re-raises a stub's ``NotImplementedError``, so that an
   untouched stub reads "not implemented yet" rather than "expected IndexError to be raised".
 """
@@ -22,7 +28,7 @@ Design notes:
 import numpy as np
 import torch
 
-from grader import Hint, Raised, capture, check
+from grader import Hint, Raised, capture, check, compare, unchanged
 
 # --- known wrong answers (hints) -------------------------------------------------------------
 
@@ -104,7 +110,9 @@ def raised_other_than(observation, type_name):
 
 
 def dtype_and_device(t):
-    return {"dtype": t.dtype, "device": t.device.type}
+    """The result's dtype and device, and its elements in sorted order: they depend on the
+    inputs, not on how they are arranged (a join along the wrong axis still has them)."""
+    return {"dtype": t.dtype, "device": t.device.type, "elements": sorted(t.flatten().tolist())}
 
 
 def type_name(value):
@@ -122,6 +130,11 @@ def typed(fn, t):
 
 def seed_from(rng, device):
     return int(torch.randint(0, 2**31 - 1, (1,), generator=rng, device=device).item())
+
+
+def random_shape(rng, device, ndim, low=1, high=6):
+    """A shape of ``ndim`` sizes drawn from ``rng``: ones and zeros depend on x's shape alone."""
+    return torch.randint(low, high, (ndim,), generator=rng, device=device).tolist()
 
 
 def notes_weights(device, dtype=torch.float32):
@@ -142,6 +155,12 @@ ALWAYS_CAT = ("new_axis=True must stack along a NEW axis, like torch.stack (the 
               "more dimension); torch.cat joins along an existing one")
 NEGATIVE_DIM = ("a negative dim counts from the end: -1 is the last axis when concatenating, "
                 "and the new last axis when stacking (stack accepts dims -(ndim + 1) to ndim)")
+WRAPPED_DIM = Hint("an out-of-range dim must raise IndexError, as torch.cat and torch.stack do; "
+                   "wrapping it around (dim % ndim) hides the caller's mistake",
+                   patch={"join": join_wrapping_dim})
+RAISE_INDEX_ERROR = Hint(
+    "raise IndexError for an out-of-range dim (torch.cat and torch.stack raise it for you)",
+    when=lambda got: raised_other_than(got, "IndexError"))
 
 
 @check("join", points=1, hints=[
@@ -180,11 +199,7 @@ def negative_dims(m, device, rng):
             "join([a, b], -3, new_axis=True)": capture(m.join, [a, b], -3, new_axis=True)}
 
 
-@check("join", points=1, hints=[
-    Hint("an out-of-range dim must raise IndexError, as torch.cat and torch.stack do; wrapping "
-         "it around (dim % ndim) hides the caller's mistake", patch={"join": join_wrapping_dim}),
-    Hint("raise IndexError for an out-of-range dim (torch.cat and torch.stack raise it for you)",
-         when=lambda got: raised_other_than(got, "IndexError"))])
+@check("join", points=1, hints=[WRAPPED_DIM, RAISE_INDEX_ERROR])
 def out_of_range_dim_raises(m, device, rng):
     """an out-of-range dim raises IndexError, in both modes (stack allows dim == ndim)"""
     a, b = (torch.randn(2, 3, device=device, generator=rng) for _ in range(2))
@@ -261,10 +276,13 @@ def float32_result(m, device, rng):
         for args in [(1, 4, 1), (-3, 3, 2), (0.0, 1.0, 0.25)]}
 
 
-@check("inclusive_range", points=0.5, devices=("cpu",), hints=[Hint(
+ZERO_STEP = Hint(
     "check the step first and raise RuntimeError('step must be nonzero'), as torch.range does; "
     "dividing by a zero step raises ZeroDivisionError instead",
-    when=lambda got: raised_other_than(got, "RuntimeError"))])
+    when=lambda got: raised_other_than(got, "RuntimeError"))
+
+
+@check("inclusive_range", points=0.5, devices=("cpu",), hints=[ZERO_STEP])
 def zero_step_raises(m, device, rng):
     """step == 0 raises RuntimeError"""
     return ranges(m, [(0, 1, 0), (2.0, 2.0, 0.0)])
@@ -281,11 +299,6 @@ def wrong_direction_raises(m, device, rng):
 
 # --- ones_and_zeros_like ---------------------------------------------------------------------
 
-def result_dtypes(fn, x):
-    ones, zeros = fn(x)
-    return {"ones dtype": ones.dtype, "zeros dtype": zeros.dtype}
-
-
 def ones_zeros(m, x):
     ones, zeros = m.ones_and_zeros_like(x)
     return {"ones": ones, "zeros": zeros}
@@ -294,9 +307,9 @@ def ones_zeros(m, x):
 @check("ones_and_zeros_like", points=1)
 def shape_and_values(m, device, rng):
     """returns (ones, zeros) of x's shape"""
-    return {"x of shape [2, 3, 4]": capture(ones_zeros, m,
-                                            torch.randn(2, 3, 4, device=device, generator=rng)),
-            "x of shape [5]": capture(ones_zeros, m, torch.randn(5, device=device, generator=rng))}
+    x3 = torch.randn(random_shape(rng, device, 3), device=device, generator=rng)
+    x1 = torch.randn(random_shape(rng, device, 1, 2, 9), device=device, generator=rng)
+    return {"3-D x": capture(ones_zeros, m, x3), "1-D x": capture(ones_zeros, m, x1)}
 
 
 @check("ones_and_zeros_like", points=1, hints=[Hint(
@@ -305,19 +318,21 @@ def shape_and_values(m, device, rng):
     patch={"ones_and_zeros_like": ones_and_zeros_default_dtype})])
 def keeps_dtype(m, device, rng):
     """ones and zeros have x's dtype: int64, int32, bool, float16 and float64"""
-    base = torch.randint(-3, 3, (2, 3), device=device, generator=rng)
+    base = torch.randint(-3, 3, random_shape(rng, device, 2), device=device, generator=rng)
     out = {}
     for dtype in (torch.int64, torch.int32, torch.bool, torch.float16, torch.float64):
         out[f"x of dtype {str(dtype).removeprefix('torch.')}"] = capture(
-            result_dtypes, m.ones_and_zeros_like, base.to(dtype))
+            ones_zeros, m, base.to(dtype))
     return out
 
 
 @check("ones_and_zeros_like", points=0.5)
 def keeps_device(m, device, rng):
     """ones and zeros are on x's device"""
-    ones, zeros = m.ones_and_zeros_like(torch.randn(3, device=device, generator=rng))
-    return {"ones device": ones.device.type, "zeros device": zeros.device.type}
+    x = torch.randn(random_shape(rng, device, 2), device=device, generator=rng)
+    ones, zeros = m.ones_and_zeros_like(x)
+    return {"ones device": ones.device.type, "zeros device": zeros.device.type,
+            "ones": ones, "zeros": zeros}
 
 
 # --- noisy_linear_data -----------------------------------------------------------------------
@@ -329,15 +344,19 @@ DTYPE_DEVICE = ("draw X and the noise with w's dtype and on w's device (dtype=w.
                 "device=w.device in torch.rand and torch.normal): X @ w needs both to match")
 NOISE_FIRST = ("the noise was drawn before X: draw X = 10 * torch.rand([n, k]) - 5 first, then "
                "the noise with torch.normal")
+FLOAT32_DRAWS = Hint("draw X and the noise directly in w's dtype (dtype=w.dtype in torch.rand and "
+                     "torch.normal): float32 draws converted to float64 are other numbers",
+                     patch={"noisy_linear_data": noisy_float32_draws})
 
 
 @check("noisy_linear_data", points=1)
 def shapes_dtype_device(m, device, rng):
     """X is [n, k] and y is [n, 1], with w's dtype and on w's device"""
-    w = torch.randn(3, 1, device=device, generator=rng)
+    n, k = random_shape(rng, device, 2, 1, 12)
+    w = torch.randn(k, 1, device=device, generator=rng)
     b = torch.randn(1, 1, device=device, generator=rng)
     g = torch.Generator(device=device).manual_seed(seed_from(rng, device))
-    X, y = m.noisy_linear_data(7, w, b, 0.5, generator=g)
+    X, y = m.noisy_linear_data(n, w, b, 0.5, generator=g)
     return {"X shape": list(X.shape), "X dtype": X.dtype, "X device": X.device.type,
             "y shape": list(y.shape), "y dtype": y.dtype, "y device": y.device.type}
 
@@ -354,9 +373,23 @@ def draw_order(m, device, rng):
     return {"X": X, "y": y}
 
 
-@check("noisy_linear_data", points=1, hints=[Hint(
-    "two calls with equally seeded generators gave different data: " + ONE_SOURCE,
-    when=lambda got: not all(v is True for v in got.values()))])
+def calls_differ(got):
+    """In a hint: the two calls with equally seeded generators gave different data."""
+    return compare(got["second call"], got["first call"], 0.0, 0.0) is not None
+
+
+def generator_unused(got):
+    """In a hint: the generator's state after the call is its state before it."""
+    return compare(got["generator state after the call"],
+                   got["generator state before the call"]) is None
+
+
+DIFFERENT_DATA = Hint("two calls with equally seeded generators gave different data: "
+                      + ONE_SOURCE, when=calls_differ)
+
+
+@check("noisy_linear_data", points=1, hints=[
+    DIFFERENT_DATA, Hint(NOISE_FIRST, patch={"noisy_linear_data": noisy_noise_first})])
 def reproducible(m, device, rng):
     """equally seeded generators give identical data, whatever torch's global RNG does"""
     w = torch.randn(2, 1, device=device, generator=rng)
@@ -367,13 +400,11 @@ def reproducible(m, device, rng):
     torch.rand(13, device=device)  # moves torch's global RNG on between the two calls
     second = m.noisy_linear_data(20, w, b, 1.0,
                                  generator=torch.Generator(device=device).manual_seed(seed))
-    return {"same X": bool(torch.equal(first[0], second[0])),
-            "same y": bool(torch.equal(first[1], second[1]))}
+    return {"first call": first, "second call": second}
 
 
 @check("noisy_linear_data", points=1, hints=[Hint(
-    "the generator passed in was not used: " + ONE_SOURCE,
-    when=lambda got: got.get("the call advanced the generator") is False)])
+    "the generator passed in was not used: " + ONE_SOURCE, when=generator_unused)])
 def uses_generator(m, device, rng):
     """the draws come from (and advance) the generator passed in"""
     w = torch.randn(2, 1, device=device, generator=rng)
@@ -381,15 +412,14 @@ def uses_generator(m, device, rng):
     g = torch.Generator(device=device).manual_seed(seed_from(rng, device))
     before = g.get_state()
     m.noisy_linear_data(10, w, b, 1.0, generator=g)
-    return {"the call advanced the generator": not bool(torch.equal(before, g.get_state()))}
+    return {"generator state before the call": before,
+            "generator state after the call": g.get_state()}
 
 
 @check("noisy_linear_data", points=1, hints=[
     Hint(NOISE_FIRST, patch={"noisy_linear_data": noisy_noise_first}),
     Hint(DTYPE_DEVICE, when=lambda got: isinstance(got, Raised) and not got.not_implemented),
-    Hint("draw X and the noise directly in w's dtype (dtype=w.dtype in torch.rand and "
-         "torch.normal): float32 draws converted to float64 are other numbers",
-         patch={"noisy_linear_data": noisy_float32_draws})])
+    FLOAT32_DRAWS])
 def float64_weights(m, device, rng):
     """with float64 w and b, X and y are float64 draws in the stated order"""
     w, b = notes_weights(device, torch.float64)
@@ -403,11 +433,11 @@ def float64_weights(m, device, rng):
 # --- to_numpy_shared / to_numpy_copy ---------------------------------------------------------
 
 def memory_facts(fn, t):
+    """The array fn(t) returns, read after t changed in place: an array that shares t's memory
+    shows the change, a copy keeps t's old values."""
     arr = fn(t)
-    shares = bool(np.shares_memory(arr, t.numpy()))
     t.add_(1)
-    return {"shares memory with t": shares,
-            "an in-place change of t shows in the array": bool(np.array_equal(arr, t.numpy()))}
+    return {"t after t.add_(1)": t, "the array after t.add_(1)": arr.tolist()}
 
 
 @check("to_numpy_shared", points=1, devices=("cpu",), hints=[
@@ -493,9 +523,12 @@ def dtype_and_values(m, device, rng):
 def keeps_x_device(m, device, rng):
     """the result stays on x's device when other lives elsewhere (here: 'meta' or the CPU)"""
     x = torch.randn(3, device=device, generator=rng)
-    elsewhere = "meta" if device == "cpu" else "cpu"
+    elsewhere = {"cpu": "meta"}.get(device, "cpu")
     other = torch.empty(0, dtype=torch.float64, device=elsewhere)
-    return {f"result device (other on {elsewhere})": m.cast_like(x, other).device.type}
+    result = m.cast_like(x, other)
+    # The values as Python numbers: this check is about the device, not the dtype.
+    return {f"result device (other on {elsewhere})": result.device.type,
+            "result values": capture(result.tolist)}
 
 
 @check("cast_like", points=0.5)
@@ -504,6 +537,5 @@ def x_unchanged(m, device, rng):
     x = torch.randn(5, device=device, generator=rng)
     before = x.clone()
     m.cast_like(x, torch.zeros(1, dtype=torch.int64, device=device))
-    return {"x keeps its dtype": x.dtype == before.dtype,
-            "x keeps its values": bool(x.dtype == before.dtype and torch.equal(x, before))}
+    return {"x": unchanged(x, before)}
 

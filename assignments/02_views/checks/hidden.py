@@ -109,7 +109,7 @@ def copies_expanded_3d(m, device, rng):
 
 def _dtype_inputs(device, rng):
     a = torch.randint(-50, 50, (3, 4), device=device, generator=rng)
-    return [("int64", a), ("bool", a > 0), ("float16", a.half() / 8)]
+    return [("int64", a), ("bool", a.gt(0)), ("float16", a.half() / 8)]
 
 
 @check("safe_view", points=0.5, hints=[COPIED_NON_CONTIGUOUS])

@@ -5,6 +5,8 @@ module with the reference solution's. The inputs are the four kinds of layout th
 whether `x.view(shape)` works: contiguous, transposed, sliced and expanded tensors. For
 `safe_view`, "the result is a view" and "the result is a copy" are separate checks per kind,
 so that a solution that always copies and one that never copies each lose what they break.
+A case observes the result's values, which storage it lives in next to x's (``storage``
+labels, compared in the grader's process with the reference's) and, for a copy, its strides.
 Every scenario builds its inputs before it calls the student's code, and observes each call
 with `capture`, so that one call that raises does not hide the others.
 
@@ -16,7 +18,7 @@ import math
 
 import torch
 
-from grader import Hint, Raised, capture, check
+from grader import Hint, Raised, TensorValue, capture, changed, check, storage, unchanged
 
 # --- known wrong answers (hints) -------------------------------------------------------------
 
@@ -60,19 +62,18 @@ def strides_in_bytes(x):
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _shares_storage(result, x):
-    return result.untyped_storage().data_ptr() == x.untyped_storage().data_ptr()
-
-
 def _as_view(m, x, shape):
+    """The result and which storage it lives in, next to x's: labels that the grader's
+    process compares with the reference's (equal for a view, different for a copy)."""
     result = m.safe_view(x, shape)
-    return {"values": result, "shares x's storage": _shares_storage(result, x)}
+    return {"values": result, "x's storage": storage(x), "result's storage": storage(result)}
 
 
 def _as_copy(m, x, shape):
+    """As ``_as_view``, and the copy's strides: a contiguous copy's are row-major."""
     result = m.safe_view(x, shape)
-    return {"values": result, "shares x's storage": _shares_storage(result, x),
-            "is contiguous": result.is_contiguous()}
+    return {"values": result, "x's storage": storage(x), "result's storage": storage(result),
+            "strides": result.stride()}
 
 
 def _safe_view_cases(m, observe, inputs):
@@ -82,10 +83,7 @@ def _safe_view_cases(m, observe, inputs):
 
 
 def _can_view_cases(m, inputs):
-    def answer(x, shape):
-        return bool(m.can_view(x, shape))
-
-    return {f"{label} viewed as {shape}": capture(answer, x, shape)
+    return {f"{label} viewed as {shape}": capture(m.can_view, x, shape)
             for label, x, shapes in inputs for shape in shapes}
 
 
@@ -94,7 +92,8 @@ def _cases(got):
 
 
 def _copied_a_viewable(got):
-    return any(isinstance(c, dict) and c.get("shares x's storage") is False for c in _cases(got))
+    return any(isinstance(c, dict) and c.get("result's storage") != c.get("x's storage")
+               for c in _cases(got))
 
 
 def _view_raised(got):
@@ -102,8 +101,19 @@ def _view_raised(got):
                for c in _cases(got))
 
 
+def _row_major(shape):
+    """The strides of a contiguous tensor of this shape."""
+    strides, step = [], 1
+    for size in reversed(shape):
+        strides.insert(0, step)
+        step *= max(size, 1)
+    return tuple(strides)
+
+
 def _copy_not_contiguous(got):
-    return any(isinstance(c, dict) and c.get("is contiguous") is False for c in _cases(got))
+    return any(isinstance(c, dict) and isinstance(c.get("values"), TensorValue)
+               and tuple(c.get("strides", ())) != _row_major(c["values"].shape)
+               for c in _cases(got))
 
 
 COPIED_CONTIGUOUS = Hint(
@@ -154,23 +164,25 @@ NO_TRANSPOSE = Hint(
     patch={"transpose_then_flatten": flatten_without_transpose})
 
 
-def _unchanged(x, before):
-    values, shape, stride, offset = before
-    return (tuple(x.shape) == shape and x.stride() == stride and x.storage_offset() == offset
-            and bool(torch.equal(x, values)))
-
-
 def _snapshot(x):
-    return (x.clone(), tuple(x.shape), x.stride(), x.storage_offset())
+    return {"values": x.clone(), "shape": tuple(x.shape), "strides": x.stride(),
+            "storage offset": x.storage_offset()}
 
 
 def _called_unchanged(fn, before, x, *args):
-    """Whether x still matches ``before`` after ``fn(x, *args)``, whatever the call returned
-    or raised (a stub's "not implemented" excepted: that is the observation then)."""
+    """x after ``fn(x, *args)`` next to ``before``, its snapshot taken before the call,
+    whatever the call returned or raised (a stub's "not implemented" excepted: that is the
+    observation then)."""
     outcome = capture(fn, x, *args)
     if isinstance(outcome, Raised) and outcome.not_implemented:
         return outcome
-    return _unchanged(x, before)
+    return {key: unchanged(after, before[key]) for key, after in _snapshot(x).items()}
+
+
+def _changed_x(got):
+    """In a hint: some call changed x's values, shape, strides or offset."""
+    return any(isinstance(c, dict) and any(changed(v) for v in c.values())
+               for c in _cases(got))
 
 
 # --- safe_view -------------------------------------------------------------------------------
@@ -242,7 +254,7 @@ def copies_expanded(m, device, rng):
 
 @check("safe_view", points=0.5, hints=[Hint(
     "safe_view changed x (its values, shape or strides): work on views or copies of x, never "
-    "on x itself in place", when=lambda got: any(v is False for v in got.values()))])
+    "on x itself in place", when=_changed_x)])
 def leaves_x_unchanged(m, device, rng):
     """x keeps its values, shape and strides"""
     a = torch.randn(3, 4, device=device, generator=rng)
@@ -364,7 +376,7 @@ def keeps_dtype_and_device(m, device, rng):
 
 @check("transpose_then_flatten", points=0.5, name="leaves_x_unchanged", hints=[Hint(
     "transpose_then_flatten changed x: x.t_() transposes x itself in place; x.t() returns a "
-    "transposed view and leaves x alone", when=lambda got: any(v is False for v in got.values()))])
+    "transposed view and leaves x alone", when=_changed_x)])
 def leaves_x_unchanged_by_transpose(m, device, rng):
     """x keeps its values, shape and strides"""
     a = torch.randn(2, 3, device=device, generator=rng)
@@ -435,20 +447,38 @@ def expanded_layout(m, device, rng):
                         "e.expand(5)": e.expand(5)})
 
 
+def _type_of(value):
+    """A value's type name, 'tuple' for any tuple (torch.Size is one)."""
+    if isinstance(value, tuple):
+        return "tuple"
+    return type(value).__name__
+
+
+def _types(result):
+    """The type of the result and, for a pair, of the offset, the strides and each stride."""
+    types = {"type of the result": _type_of(result), "number of items": None,
+             "type of offset": None, "type of strides": None, "types of the strides": None}
+    if isinstance(result, tuple | list):
+        types["number of items"] = len(result)
+        if len(result) == 2:
+            offset, strides = result
+            types["type of offset"] = _type_of(offset)
+            types["type of strides"] = _type_of(strides)
+            if isinstance(strides, tuple | list):
+                types["types of the strides"] = [_type_of(s) for s in strides]
+    return types
+
+
+RESULT_TYPES = {"type of the result": "tuple", "number of items": 2, "type of offset": "int",
+                "type of strides": "tuple", "types of the strides": ["int", "int"]}
+"""What ``result_types`` observes for a right answer (the strides of a[1:, ::2])."""
+
+
 @check("storage_offset_and_strides", points=0.5, hints=[Hint(
     "return the tuple (offset, strides): offset a Python int and strides a tuple of ints, "
     "e.g. (x.storage_offset(), tuple(x.stride()))",
-    when=lambda got: any(v is not True for v in got.values()))])
+    when=lambda got: isinstance(got, dict) and got != RESULT_TYPES)])
 def result_types(m, device, rng):
     """returns a tuple (int, tuple of ints)"""
     a = torch.randn(4, 6, device=device, generator=rng)
-    result = m.storage_offset_and_strides(a[1:, ::2])
-    pair = isinstance(result, tuple) and len(result) == 2
-    offset, strides = result if pair else (None, None)
-    return {
-        "result is a tuple of 2 items": pair,
-        "offset is an int": type(offset) is int,
-        "strides is a tuple": isinstance(strides, tuple),
-        "every stride is an int": isinstance(strides, tuple) and all(type(s) is int
-                                                                     for s in strides),
-    }
+    return _types(m.storage_offset_and_strides(a[1:, ::2]))

@@ -13,18 +13,23 @@ from grader import Hint, Raised, capture, check
 from public import (  # public.py's helpers, importable while this file loads
     COPY_HINT,
     CREATE_GRAPH_HINT,
+    FRESH_LEAF_HINT,
     INTERMEDIATE_KEYS,
     MINIMIZE_HINTS,
     RETAIN_GRAD_HINT,
     SCALAR_ONLY_HINT,
     UNUSED_HINT,
     accumulated_grad_zeroed,
+    backward_on_non_scalar,
     caller_x_cases,
+    graph_freed,
+    graph_not_created,
     intermediate_grads_without_retain_grad,
+    leaves_caller_x,
     number,
-    raised_with,
-    tensor_facts,
+    returned_numbers,
     touched,
+    unused_not_allowed,
 )
 
 # --- known wrong answers (hints) -------------------------------------------------------------
@@ -42,7 +47,7 @@ def derivatives(m, f, x):
 # --- quadratic_grad --------------------------------------------------------------------------
 
 @check("quadratic_grad", points=1, name="other_shapes_and_coefficients", hints=[
-    Hint(SCALAR_ONLY_HINT, when=raised_with("only for scalar outputs"))])
+    Hint(SCALAR_ONLY_HINT, when=backward_on_non_scalar)])
 def quadratic_other_shapes_and_coefficients(m, device, rng):
     """a 0-d float64 x with tensor coefficients, a 1-D x with a < 0, a transposed x"""
     x0 = torch.randn((), device=device, generator=rng, dtype=torch.float64)
@@ -60,7 +65,7 @@ def quadratic_other_shapes_and_coefficients(m, device, rng):
 
 
 @check("quadratic_grad", points=0.5, name="leaves_float64_x_untouched",
-       hints=[Hint(COPY_HINT, when=touched)])
+       judge=leaves_caller_x, hints=[Hint(COPY_HINT, when=touched)])
 def quadratic_leaves_float64_x_untouched(m, device, rng):
     """leaves a float64 3-D x untouched: without requires_grad, or holding a .grad"""
     x = torch.randn(2, 2, 3, device=device, generator=rng, dtype=torch.float64)
@@ -71,7 +76,7 @@ def quadratic_leaves_float64_x_untouched(m, device, rng):
 # --- first_and_second_derivative -------------------------------------------------------------
 
 @check("first_and_second_derivative", points=1, name="other_functions", hints=[
-    Hint(CREATE_GRAPH_HINT, when=raised_with("does not require grad"))])
+    Hint(CREATE_GRAPH_HINT, when=graph_not_created)])
 def derivatives_other_functions(m, device, rng):
     """exp(2x) - x**2, x * sin(x) at random float64 x; x**4 at x = -1.25 in float32"""
     xa = torch.randn((), device=device, generator=rng, dtype=torch.float64)
@@ -86,23 +91,20 @@ def derivatives_other_functions(m, device, rng):
 
 
 @check("first_and_second_derivative", points=0.5, name="float32_0d_tensors", hints=[
-    Hint(CREATE_GRAPH_HINT, when=raised_with("does not require grad")),
+    Hint(CREATE_GRAPH_HINT, when=graph_not_created),
     Hint("return the tensors themselves, not Python numbers (.item())",
-         when=lambda got: got["f'(x)"]["type"] in ("float", "int"))])
+         when=returned_numbers)])
 def derivatives_float32_0d_tensors(m, device, rng):
     """returns two 0-d float32 tensors on x's device for a float32 x"""
     x = torch.randn((), device=device, generator=rng)
     result = m.first_and_second_derivative(torch.cos, x.requires_grad_(True))
-    pair = isinstance(result, tuple) and len(result) == 2
-    return {"returns a tuple of 2": pair,
-            "f'(x)": tensor_facts(result[0] if pair else None),
-            "f''(x)": tensor_facts(result[1] if pair else None)}
+    return {"type": type(result).__name__, "returned": result}
 
 
 # --- grads_of_outputs ------------------------------------------------------------------------
 
 @check("grads_of_outputs", points=1, name="many_inputs_float64", hints=[
-    Hint(UNUSED_HINT, when=raised_with("allow_unused"))])
+    Hint(UNUSED_HINT, when=unused_not_allowed)])
 def outputs_many_inputs_float64(m, device, rng):
     """three float64 inputs (1-D, 2-D, 0-d) and three outputs"""
     a = torch.randn(4, device=device, generator=rng, dtype=torch.float64)
@@ -116,7 +118,7 @@ def outputs_many_inputs_float64(m, device, rng):
 
 
 @check("grads_of_outputs", points=0.5, name="several_unused_inputs", hints=[
-    Hint(UNUSED_HINT, when=raised_with("allow_unused")),
+    Hint(UNUSED_HINT, when=unused_not_allowed),
     Hint(UNUSED_HINT, when=lambda got: any(g is None for g in got["gradients"]))])
 def outputs_several_unused_inputs(m, device, rng):
     """one output, four inputs of which two (float64 [3, 2] and 0-d) are unused"""
@@ -170,7 +172,7 @@ def intermediate_other_x_values(m, device, rng):
 
 
 @check("intermediate_grads", points=0.5, name="leaves_float64_x_untouched",
-       hints=[Hint(COPY_HINT, when=touched)])
+       judge=leaves_caller_x, hints=[Hint(COPY_HINT, when=touched)])
 def intermediate_leaves_float64_x_untouched(m, device, rng):
     """leaves a float64 x untouched: without requires_grad, or holding a .grad"""
     x = torch.randn((), device=device, generator=rng, dtype=torch.float64)
@@ -184,7 +186,7 @@ def intermediate_leaves_float64_x_untouched(m, device, rng):
          "the same graph and let the gradients add up, without zeroing in between",
          patch={"accumulated_grad": accumulated_grad_zeroed}),
     Hint("the graph is freed after the first backward: pass retain_graph=True to keep it",
-         when=raised_with("backward through the graph a second time"))])
+         when=graph_freed)])
 def accumulated_other_shapes_dtypes_times(m, device, rng):
     """0-d float64 five times, 1-D float32 twice, 3-D float64 four times"""
     cases = {
@@ -198,10 +200,8 @@ def accumulated_other_shapes_dtypes_times(m, device, rng):
             for name, (x, times) in cases.items()}
 
 
-@check("accumulated_grad", points=0.5, name="leaves_float64_x_untouched", hints=[Hint(
-    "work on a fresh leaf copy, x = x.detach().clone().requires_grad_(True): the caller's x "
-    "may come without requires_grad, or already hold a .grad that backward would add to, "
-    "and must be left as it was", when=touched)])
+@check("accumulated_grad", points=0.5, name="leaves_float64_x_untouched",
+       judge=leaves_caller_x, hints=[Hint(FRESH_LEAF_HINT, when=touched)])
 def accumulated_leaves_float64_x_untouched(m, device, rng):
     """leaves a float64 2-D x untouched with times=3"""
     x = torch.randn(2, 2, device=device, generator=rng, dtype=torch.float64)

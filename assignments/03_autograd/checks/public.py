@@ -6,14 +6,17 @@ as hint patches: a student whose observation matches one gets its message.
 
 Checks of the form "leaves the caller's x as it was" call the function on three copies of the
 same values (a fresh leaf, a tensor without requires_grad, a leaf that already holds a .grad)
-and observe whether the last two give the fresh leaf's result and keep their state. They do
-not compare values with the reference, so that a wrong formula loses only the value checks;
-a stub that is not written yet fails them as "not implemented".
+and observe the three results and the last two's state. Their judge, in the grader's process,
+holds the last two results to the fresh leaf's and the state to the reference's; it does not
+compare results with the reference, so that a wrong formula loses only the value checks. A
+stub that is not written yet fails them as "not implemented". The public checks of the form
+"returns a tensor" (literal inputs) have a judge too: it compares the type, shape, dtype and
+device of what came back with the reference's, not its values.
 """
 
 import torch
 
-from grader import Hint, Raised, capture, check
+from grader import Hint, Raised, TensorValue, capture, changed, check, compare, unchanged
 
 INTERMEDIATE_KEYS = ("x", "y1", "y2", "loss")
 
@@ -30,49 +33,20 @@ def number(value):
     return value
 
 
-def tensor_facts(value):
-    """Type, shape, dtype and device of a returned value, with None where it has none."""
-    is_tensor = isinstance(value, torch.Tensor)
-    return {"type": type(value).__name__,
-            "shape": list(value.shape) if is_tensor else None,
-            "dtype": value.dtype if is_tensor else None,
-            "device": value.device.type if is_tensor else None}
-
-
-def same(p, q):
-    """True when two results are equal: tensors by shape, dtype, device and values; two
-    exceptions by type."""
-    if isinstance(p, Raised) or isinstance(q, Raised):
-        return isinstance(p, Raised) and isinstance(q, Raised) and p.type == q.type
-    if isinstance(p, torch.Tensor) or isinstance(q, torch.Tensor):
-        return (isinstance(p, torch.Tensor) and isinstance(q, torch.Tensor)
-                and p.shape == q.shape and p.dtype == q.dtype and p.device == q.device
-                and bool(torch.equal(p.detach(), q.detach())))
-    if isinstance(p, list | tuple) and isinstance(q, list | tuple):
-        return len(p) == len(q) and all(same(a, b) for a, b in zip(p, q, strict=True))
-    if isinstance(p, dict) and isinstance(q, dict):
-        return p.keys() == q.keys() and all(same(p[k], q[k]) for k in p)
-    return type(p) is type(q) and p == q
-
-
-SAME = "same as for a fresh leaf copy"
-
-
-def outcome(got, reference):
-    """How a call on a caller's x compares with the call on a fresh leaf copy of it (which
-    may raise too: a wrong formula is the value checks' business, not this one's)."""
-    if same(got, reference):
-        return SAME
-    if isinstance(got, Raised):
-        first, *_ = got.summary().splitlines() or [got.type]
-        return f"raised {first}"
-    return "differs from a fresh leaf copy's"
+FRESH = "a fresh leaf copy: result"
+HELD_RESULT = "x holding a .grad: result"
+PLAIN_RESULT = "x without requires_grad: result"
+CALLER_RESULTS = (HELD_RESULT, PLAIN_RESULT)
+CALLER_STATE = ("x holding a .grad: its .grad unchanged", "x holding a .grad: values unchanged",
+                "x without requires_grad: values unchanged")
+PLAIN_REQUIRES_GRAD = "x without requires_grad: requires_grad"
+PLAIN_GRAD = "x without requires_grad: .grad"
 
 
 def caller_x_cases(call, x):
     """Call ``call`` on a fresh leaf copy of ``x``, on a leaf copy that already holds a .grad
-    and on a copy without requires_grad; observe the last two's results and what became of
-    them. A stub's NotImplementedError is the observation itself."""
+    and on a copy without requires_grad; observe the three results and what became of the last
+    two. A stub's NotImplementedError is the observation itself."""
     fresh = x.detach().clone().requires_grad_(True)
     held = x.detach().clone().requires_grad_(True)
     held.grad = torch.full_like(held, 0.5)
@@ -85,31 +59,123 @@ def caller_x_cases(call, x):
     got_held = capture(call, held)
     got_plain = capture(call, plain)
     return {
-        "x holding a .grad: its .grad unchanged":
-            isinstance(held.grad, torch.Tensor) and bool(torch.equal(held.grad, grad_before)),
-        "x holding a .grad: values unchanged": bool(torch.equal(held.detach(), values)),
-        "x holding a .grad: result": outcome(got_held, reference),
-        "x without requires_grad: result": outcome(got_plain, reference),
-        "x without requires_grad: still requires_grad=False with .grad None":
-            not plain.requires_grad and plain.grad is None,
-        "x without requires_grad: values unchanged": bool(torch.equal(plain, values)),
+        "x holding a .grad: its .grad unchanged": unchanged(held.grad, grad_before),
+        "x holding a .grad: values unchanged": unchanged(held.detach(), values),
+        HELD_RESULT: got_held,
+        PLAIN_RESULT: got_plain,
+        PLAIN_REQUIRES_GRAD: plain.requires_grad,
+        PLAIN_GRAD: plain.grad,
+        "x without requires_grad: values unchanged": unchanged(plain.detach(), values),
+        FRESH: reference,
     }
 
 
+# --- judges and hint predicates (the grader's process) ---------------------------------------
+
+def _as_for_a_fresh_leaf(got, key):
+    """How the result in ``got[key]`` differs from the fresh leaf copy's in the same
+    observation (exactly: the same call on the same values), or None."""
+    found = compare(got[key], got[FRESH], 0.0, 0.0)
+    if found is None:
+        return None
+    if found.raised is not None:
+        return f"{key}: {found.message}"
+    return f"{key}: differs from a fresh leaf copy's ({found.message})"
+
+
+def leaves_caller_x(got, expected):
+    """Judge of caller_x_cases: each result as for a fresh leaf copy of x (the student's own,
+    so that a wrong formula is the value checks' business), the caller's x as the reference
+    leaves it (values, requires_grad, .grad)."""
+    if got.keys() != expected.keys():
+        found = compare(got, expected)
+        return found.text() if found else "unexpected observation"
+    for key, wanted in expected.items():
+        if key == FRESH:
+            continue
+        if key in CALLER_RESULTS:
+            found = _as_for_a_fresh_leaf(got, key)
+            if found:
+                return found
+            continue
+        mismatch = compare(got[key], wanted, path=key)
+        if mismatch:
+            return mismatch.text()
+    return None
+
+
 def touched(got):
-    """A hint predicate: some entry of a caller_x_cases observation is not as it should be."""
-    return isinstance(got, dict) and not all(v is True or v == SAME for v in got.values())
+    """A hint predicate: a caller_x_cases observation shows the caller's x changed, or a
+    result other than a fresh leaf copy's."""
+    if not isinstance(got, dict) or FRESH not in got:
+        return False
+    return (any(changed(got[key]) for key in CALLER_STATE)
+            or got[PLAIN_REQUIRES_GRAD] is not False or got[PLAIN_GRAD] is not None
+            or any(_as_for_a_fresh_leaf(got, key) for key in CALLER_RESULTS))
 
 
-def raised_with(*phrases):
-    """A hint predicate: the observation (or one of its entries) is an exception whose
-    message contains one of ``phrases``."""
-    def predicate(got):
-        found = list(got.values()) if isinstance(got, dict) else [got]
-        return any(isinstance(v, Raised) and any(p in v.message for p in phrases)
-                   for v in found)
-    return predicate
+def _kinds(value):
+    """An observation with every tensor's values set to zero: what is left is each result's
+    type and each tensor's shape, dtype and device."""
+    if isinstance(value, TensorValue):
+        return TensorValue(torch.zeros_like(value.values), value.device)
+    if isinstance(value, dict):
+        return {k: _kinds(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_kinds(v) for v in value)
+    return value
 
+
+def same_kinds(got, expected):
+    """Judge of the "returns a tensor" checks: the reference's types, shapes, dtypes and
+    devices, whatever the values (those are the value checks' business)."""
+    found = compare(_kinds(got), _kinds(expected))
+    return found.text() if found else None
+
+
+def _raised_saying(got, phrase):
+    """The observation (or one of its entries) is an exception whose message says
+    ``phrase``."""
+    found = list(got.values()) if isinstance(got, dict) else [got]
+    return any(isinstance(v, Raised) and phrase in v.message for v in found)
+
+
+def backward_on_non_scalar(got):
+    """A hint predicate: backward was called on a non-scalar y without gradient=."""
+    return _raised_saying(got, "only for scalar outputs")
+
+
+def graph_not_created(got):
+    """A hint predicate: the first derivative was not differentiable."""
+    return _raised_saying(got, "does not require grad")
+
+
+def unused_not_allowed(got):
+    """A hint predicate: torch.autograd.grad met an input no output depends on."""
+    return _raised_saying(got, "allow_unused")
+
+
+def graph_freed(got):
+    """A hint predicate: backward went through a freed graph a second time."""
+    return _raised_saying(got, "backward through the graph a second time")
+
+
+def returned_numbers(got):
+    """A hint predicate: the pair of derivatives came back as Python numbers."""
+    returned = got["returned"]
+    return isinstance(returned, list | tuple) and any(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in returned)
+
+
+def input_grad_written(got):
+    """A hint predicate: an input's .grad was filled in."""
+    return isinstance(got, dict) and any(
+        value is not None for key, value in got.items() if key.endswith(".grad"))
+
+
+FRESH_LEAF_HINT = ("work on a fresh leaf copy, x = x.detach().clone().requires_grad_(True): "
+                   "the caller's x may come without requires_grad, or already hold a .grad "
+                   "that backward would add to, and must be left as it was")
 
 COPY_HINT = ("work on a detached copy, x = x.detach().clone().requires_grad_(True): the "
              "caller's x may come without requires_grad, or already hold a .grad that "
@@ -216,7 +282,7 @@ def quadratic_notes_scalar(m, device, rng):
 
 
 @check("quadratic_grad", points=1, name="notes_matrix", hints=[
-    Hint(SCALAR_ONLY_HINT, when=raised_with("only for scalar outputs")),
+    Hint(SCALAR_ONLY_HINT, when=backward_on_non_scalar),
     Hint(GRADIENT_X_HINT, patch={"quadratic_grad": quadratic_grad_gradient_x})])
 def quadratic_notes_matrix(m, device, rng):
     """the notes' 2x2 example: dy/dx = [[-2, -2], [0, 2]] (non-scalar y, gradient = ones)"""
@@ -225,7 +291,7 @@ def quadratic_notes_matrix(m, device, rng):
 
 
 @check("quadratic_grad", points=1, name="float_coefficients", hints=[
-    Hint(SCALAR_ONLY_HINT, when=raised_with("only for scalar outputs")),
+    Hint(SCALAR_ONLY_HINT, when=backward_on_non_scalar),
     Hint(GRADIENT_X_HINT, patch={"quadratic_grad": quadratic_grad_gradient_x})])
 def quadratic_float_coefficients(m, device, rng):
     """random 3x4 x with Python-float coefficients a = 0.7, b = -1.3, c = 2"""
@@ -234,7 +300,7 @@ def quadratic_float_coefficients(m, device, rng):
 
 
 @check("quadratic_grad", points=0.5, name="shape_dtype_device", hints=[
-    Hint(SCALAR_ONLY_HINT, when=raised_with("only for scalar outputs"))])
+    Hint(SCALAR_ONLY_HINT, when=backward_on_non_scalar)])
 def quadratic_shape_dtype_device(m, device, rng):
     """returns a tensor of x's shape, dtype and device (float64 3-D, float32 1-D)"""
     x64 = torch.randn(2, 3, 2, device=device, generator=rng, dtype=torch.float64)
@@ -244,7 +310,7 @@ def quadratic_shape_dtype_device(m, device, rng):
 
 
 @check("quadratic_grad", points=1, name="leaves_x_untouched",
-       hints=[Hint(COPY_HINT, when=touched)])
+       judge=leaves_caller_x, hints=[Hint(COPY_HINT, when=touched)])
 def quadratic_leaves_x_untouched(m, device, rng):
     """leaves the caller's x as it was (no requires_grad, or holding a .grad)"""
     x = torch.randn(2, 3, device=device, generator=rng)
@@ -254,7 +320,7 @@ def quadratic_leaves_x_untouched(m, device, rng):
 # --- first_and_second_derivative -------------------------------------------------------------
 
 @check("first_and_second_derivative", points=1, name="notes_numbers", hints=[
-    Hint(CREATE_GRAPH_HINT, when=raised_with("does not require grad"))])
+    Hint(CREATE_GRAPH_HINT, when=graph_not_created)])
 def derivatives_notes_numbers(m, device, rng):
     """the notes' f = x**2 - 2x + 1 at x = 0 gives f'(0) = -2 and f''(0) = 2"""
     a, b, c = notes_coefficients(device)
@@ -264,7 +330,7 @@ def derivatives_notes_numbers(m, device, rng):
 
 
 @check("first_and_second_derivative", points=1, name="non_constant_second_derivative", hints=[
-    Hint(CREATE_GRAPH_HINT, when=raised_with("does not require grad"))])
+    Hint(CREATE_GRAPH_HINT, when=graph_not_created)])
 def derivatives_non_constant_second_derivative(m, device, rng):
     """f = x**3 - 2x at x = 1.5 and f = sin at a random x (f'' depends on x)"""
     x_cubic = torch.tensor(1.5, device=device, dtype=torch.float64, requires_grad=True)
@@ -281,21 +347,20 @@ def derivatives_non_constant_second_derivative(m, device, rng):
     return out
 
 
-@check("first_and_second_derivative", points=0.5, name="returns_two_0d_tensors", hints=[
-    Hint(CREATE_GRAPH_HINT, when=raised_with("does not require grad")),
-    Hint("return the tensors themselves, not Python numbers (.item())",
-         when=lambda got: got["f'(x)"]["type"] in ("float", "int"))])
+@check("first_and_second_derivative", points=0.5, name="returns_two_0d_tensors",
+       judge=same_kinds, hints=[
+           Hint(CREATE_GRAPH_HINT, when=graph_not_created),
+           Hint("return the tensors themselves, not Python numbers (.item())",
+                when=returned_numbers)])
 def derivatives_returns_two_0d_tensors(m, device, rng):
     """returns a tuple of two 0-d tensors with x's dtype and device"""
     x = torch.tensor(0.75, device=device, dtype=torch.float64, requires_grad=True)
     result = m.first_and_second_derivative(lambda t: t ** 3, x)
-    pair = isinstance(result, tuple) and len(result) == 2
-    return {"returns a tuple of 2": pair,
-            "f'(x)": tensor_facts(result[0] if pair else None),
-            "f''(x)": tensor_facts(result[1] if pair else None)}
+    return {"type": type(result).__name__, "returned": result}
 
 
-@check("first_and_second_derivative", points=1, name="leaves_x_untouched", hints=[Hint(
+@check("first_and_second_derivative", points=1, name="leaves_x_untouched",
+       judge=leaves_caller_x, hints=[Hint(
     "x may come without requires_grad: differentiate a detached copy, "
     "x.detach().clone().requires_grad_(True), and leave the caller's x and its .grad as they "
     "were (torch.autograd.grad writes no .grad; backward would)", when=touched)])
@@ -321,8 +386,8 @@ def outputs_notes_numbers(m, device, rng):
 
 
 @check("grads_of_outputs", points=1, name="unused_input_gets_zeros", hints=[
-    Hint(UNUSED_HINT, when=raised_with("allow_unused")),
-    Hint(UNUSED_HINT, when=lambda got: got["gradient for the unused input"] is None)])
+    Hint(UNUSED_HINT, when=unused_not_allowed),
+    Hint(UNUSED_HINT, when=lambda got: None in got["gradient for the unused input"])])
 def outputs_unused_input_gets_zeros(m, device, rng):
     """an input that no output depends on gets zeros of its shape"""
     a = torch.randn(2, device=device, generator=rng, requires_grad=True)
@@ -332,10 +397,10 @@ def outputs_unused_input_gets_zeros(m, device, rng):
                                [a, b, unused])
     grads = list(grads)
     return {"gradients for the used inputs": grads[:2],
-            "gradient for the unused input": grads[2] if len(grads) > 2 else "missing"}
+            "gradient for the unused input": grads[2:]}
 
 
-@check("grads_of_outputs", points=0.5, name="returns_tuple", hints=[Hint(
+@check("grads_of_outputs", points=0.5, name="returns_tuple", judge=same_kinds, hints=[Hint(
     "return a tuple, e.g. tuple(...) around a list comprehension",
     when=lambda got: got["type"] == "list")])
 def outputs_returns_tuple(m, device, rng):
@@ -343,12 +408,11 @@ def outputs_returns_tuple(m, device, rng):
     x1 = torch.tensor(0.5, device=device, requires_grad=True)
     x2 = torch.tensor(-1.0, device=device, requires_grad=True)
     grads = m.grads_of_outputs(lambda a, b: [a * b, a - b], [x1, x2])
-    return {"type": type(grads).__name__,
-            "length": len(grads) if isinstance(grads, list | tuple) else None}
+    return {"type": type(grads).__name__, "gradients": grads}
 
 
 @check("grads_of_outputs", points=1, name="non_scalar_inputs", hints=[
-    Hint(UNUSED_HINT, when=raised_with("allow_unused"))])
+    Hint(UNUSED_HINT, when=unused_not_allowed)])
 def outputs_non_scalar_inputs(m, device, rng):
     """gradients with respect to a matrix and a vector, several outputs"""
     W = torch.randn(2, 3, device=device, generator=rng, requires_grad=True)
@@ -361,17 +425,19 @@ def outputs_non_scalar_inputs(m, device, rng):
 @check("grads_of_outputs", points=0.5, name="inputs_grad_untouched", hints=[Hint(
     "the inputs' .grad must stay as it was: torch.autograd.grad returns the gradients "
     "without writing them into .grad, as backward() does",
-    when=touched)])
+    when=input_grad_written)])
 def outputs_inputs_grad_untouched(m, device, rng):
     """leaves the inputs' .grad as it was (None)"""
     x1 = torch.randn(3, device=device, generator=rng, requires_grad=True)
     x2 = torch.randn(3, device=device, generator=rng, requires_grad=True)
+    before1, before2 = x1.detach().clone(), x2.detach().clone()
     result = capture(m.grads_of_outputs, lambda a, b: [(a * b).sum(), (a ** 2).sum()],
                      [x1, x2])
     if isinstance(result, Raised) and result.not_implemented:
         return result
-    return {"first input's .grad stays None": x1.grad is None,
-            "second input's .grad stays None": x2.grad is None}
+    return {"first input's .grad": x1.grad, "second input's .grad": x2.grad,
+            "first input's values unchanged": unchanged(x1.detach(), before1),
+            "second input's values unchanged": unchanged(x2.detach(), before2)}
 
 
 # --- minimize_quadratic ----------------------------------------------------------------------
@@ -398,13 +464,14 @@ def minimize_other_coefficients_lr_steps(m, device, rng):
     return out
 
 
-@check("minimize_quadratic", points=0.5, name="returns_0d_tensor", time_limit=20, hints=[Hint(
-    "return x itself (a 0-d tensor on the coefficients' device), e.g. x.detach(), not "
-    "x.item()", when=lambda got: got["type"] in ("float", "int"))])
+@check("minimize_quadratic", points=0.5, name="returns_0d_tensor", time_limit=20,
+       judge=same_kinds, hints=[Hint(
+           "return x itself (a 0-d tensor on the coefficients' device), e.g. x.detach(), not "
+           "x.item()", when=lambda got: type(got["x"]).__name__ in ("float", "int"))])
 def minimize_returns_0d_tensor(m, device, rng):
     """returns x as a 0-d tensor with the coefficients' dtype and device"""
     a, b, c = notes_coefficients(device)
-    return tensor_facts(m.minimize_quadratic(a, b, c, lr=0.1, steps=5))
+    return {"x": m.minimize_quadratic(a, b, c, lr=0.1, steps=5)}
 
 
 # --- intermediate_grads ----------------------------------------------------------------------
@@ -420,17 +487,15 @@ def intermediate_notes_numbers(m, device, rng):
 
 @check("intermediate_grads", points=0.5, name="exact_keys", hints=[Hint(
     'the dict\'s keys are exactly "x", "y1", "y2" and "loss"',
-    when=lambda got: got["returns a dict"] is True)])
+    when=lambda got: isinstance(got["keys"], list))])
 def intermediate_exact_keys(m, device, rng):
     """returns a dict with exactly the keys "x", "y1", "y2", "loss\""""
     result = m.intermediate_grads(torch.tensor(-1.0, device=device, requires_grad=True))
-    is_dict = isinstance(result, dict)
-    return {"returns a dict": is_dict,
-            "keys": sorted(str(k) for k in result) if is_dict else None}
+    return {"keys": capture(lambda: sorted(str(k) for k in result.keys()))}
 
 
 @check("intermediate_grads", points=1, name="leaves_x_untouched",
-       hints=[Hint(COPY_HINT, when=touched)])
+       judge=leaves_caller_x, hints=[Hint(COPY_HINT, when=touched)])
 def intermediate_leaves_x_untouched(m, device, rng):
     """works for any x and leaves it as it was (no requires_grad, or holding a .grad)"""
     x = torch.tensor(2.5, device=device)
@@ -444,7 +509,7 @@ def intermediate_leaves_x_untouched(m, device, rng):
          "the same graph and let the gradients add up, without zeroing in between",
          patch={"accumulated_grad": accumulated_grad_zeroed}),
     Hint("the graph is freed after the first backward: pass retain_graph=True to keep it",
-         when=raised_with("backward through the graph a second time"))])
+         when=graph_freed)])
 def accumulated_times_1_and_3(m, device, rng):
     """backward once gives 2 * x, three times 6 * x"""
     x = torch.randn(2, 3, device=device, generator=rng)
@@ -453,10 +518,8 @@ def accumulated_times_1_and_3(m, device, rng):
             for times in (1, 3)}
 
 
-@check("accumulated_grad", points=1, name="leaves_x_untouched", hints=[Hint(
-    "work on a fresh leaf copy, x = x.detach().clone().requires_grad_(True): the caller's x "
-    "may come without requires_grad, or already hold a .grad that backward would add to, "
-    "and must be left as it was", when=touched)])
+@check("accumulated_grad", points=1, name="leaves_x_untouched", judge=leaves_caller_x,
+       hints=[Hint(FRESH_LEAF_HINT, when=touched)])
 def accumulated_leaves_x_untouched(m, device, rng):
     """works on a fresh leaf copy: the caller's x keeps its requires_grad and .grad"""
     x = torch.randn(4, device=device, generator=rng)

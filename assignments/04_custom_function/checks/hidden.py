@@ -9,7 +9,7 @@ public.py (``from public import``).
 
 import torch
 
-from grader import Hint, capture, check
+from grader import Hint, capture, changed, check, unchanged
 from public import (  # public.py's helpers, importable while this file loads
     FLOAT_DTYPES,
     away_from_zero,
@@ -109,11 +109,11 @@ def leaky_gradcheck_float64(m, device, rng):
     Hint("forward changed the caller's tensor: an in-place op (mul_, x[x < 0] *= "
          "negative_slope) on `input` modifies it; compute a new tensor, e.g. with "
          "torch.where(input > 0, input, input * negative_slope)",
-         when=lambda got: got.get("input unchanged by forward") is False),
+         when=lambda got: changed(got.get("input by forward"))),
     Hint("backward changed the gradient it was given: an in-place op (mul_, "
          "grad_output[input <= 0] *= negative_slope) on `grad_output` modifies the caller's "
          "tensor; build a new one, e.g. with torch.where",
-         when=lambda got: got.get("grad_output unchanged by backward") is False)])
+         when=lambda got: changed(got.get("grad_output by backward")))])
 def leaky_input_not_modified(m, device, rng):
     """forward and backward leave the input and the incoming gradient unchanged"""
     x = torch.randn(6, device=device, generator=rng)
@@ -124,10 +124,9 @@ def leaky_input_not_modified(m, device, rng):
     g_before = g.clone()
     m.MyLeakyReLU.apply(x, 0.1)
     capture(lambda: m.MyLeakyReLU.apply(leaf, 0.1).backward(g))
-    return {"input unchanged by forward": bool(torch.equal(x, before)),
-            "leaf input unchanged by forward and backward": bool(torch.equal(leaf.detach(),
-                                                                             leaf_before)),
-            "grad_output unchanged by backward": bool(torch.equal(g, g_before))}
+    return {"input by forward": unchanged(x, before),
+            "leaf input by forward and backward": unchanged(leaf.detach(), leaf_before),
+            "grad_output by backward": unchanged(g, g_before)}
 
 
 # --- relu_linear_grads -----------------------------------------------------------------------

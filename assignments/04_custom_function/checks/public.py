@@ -7,7 +7,7 @@ as hint patches: a student whose observation matches one gets its message.
 
 import torch
 
-from grader import Hint, capture, check
+from grader import Hint, Raised, TensorValue, capture, changed, check, compare, unchanged
 
 FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 
@@ -88,6 +88,25 @@ def notes_example(device):
     return w, b, X, Y
 
 
+def with_zeros(n, device, rng):
+    """n random values of either sign with an exact 0.0 and -0.0 at drawn places: the kink
+    where ReLU-like backwards go wrong, among inputs that a graded run draws afresh."""
+    x = torch.randn(n, device=device, generator=rng)
+    places = torch.randperm(n, device=device, generator=rng)[:2]
+    x[places[0]] = 0.0
+    x[places[1]] = -0.0
+    return x.requires_grad_(True)
+
+
+def random_example(device, rng):
+    """w, b (leaves, as the notes' are), X and Y of the notes' shapes with drawn values."""
+    w = torch.randn(1, 2, device=device, generator=rng, requires_grad=True)
+    b = torch.randn(1, 1, device=device, generator=rng, requires_grad=True)
+    X = torch.randn(6, 2, device=device, generator=rng)
+    Y = torch.randn(6, 1, device=device, generator=rng)
+    return w, b, X, Y
+
+
 def away_from_zero(shape, device, rng, dtype=torch.float64):
     """Values in ±[0.2, 2.2]: gradcheck's finite differences never straddle the kink."""
     magnitude = torch.rand(shape, generator=rng, device=device, dtype=dtype) * 2 + 0.2
@@ -118,7 +137,7 @@ def backward_values(m, device, rng):
 @check("MyReLU", points=1, hints=[Hint(ZERO_GRAD_HINT, patch={"MyReLU": NotesReLU})])
 def grad_at_zero(m, device, rng):
     """gradient at exactly 0 is 0"""
-    x = torch.tensor([-2.0, -0.0, 0.0, 0.5, 3.0], device=device, requires_grad=True)
+    x = with_zeros(8, device, rng)
     m.MyReLU.apply(x).sum().backward()
     return {"input.grad": x.grad}
 
@@ -143,18 +162,17 @@ def gradcheck_float64(m, device, rng):
 @check("MyReLU", points=0.5, hints=[Hint(
     "forward changed the caller's tensor: an in-place op (clamp_, relu_, x[x < 0] = 0) on "
     "`input` modifies it; compute a new tensor with input.clamp(min=0)",
-    when=lambda got: got.get("input unchanged by forward") is False)])
+    when=lambda got: changed(got.get("input by forward")))])
 def input_not_modified(m, device, rng):
     """forward and backward leave the input unchanged"""
     x = torch.randn(6, device=device, generator=rng)
-    before = x.clone()
-    m.MyReLU.apply(x)
     leaf = torch.randn(6, device=device, generator=rng, requires_grad=True)
+    before = x.clone()
     leaf_before = leaf.detach().clone()
+    m.MyReLU.apply(x)
     capture(lambda: m.MyReLU.apply(leaf).sum().backward())
-    return {"input unchanged by forward": bool(torch.equal(x, before)),
-            "leaf input unchanged by forward and backward": bool(torch.equal(leaf.detach(),
-                                                                             leaf_before))}
+    return {"input by forward": unchanged(x, before),
+            "leaf input by forward and backward": unchanged(leaf.detach(), leaf_before)}
 
 
 def _forward_backward(fn, dtype, device, rng):
@@ -172,13 +190,33 @@ def float_dtypes(m, device, rng):
             for dtype in FLOAT_DTYPES}
 
 
-@check("MyReLU", points=0.5)
+def output_and_gradient_device(got, expected):
+    """Judge of output_device: the output as the reference's (its values are drawn afresh in
+    a graded run), and of the gradient only where it lives: its values are backward_values'
+    business, so a wrong backward loses its points there and not twice."""
+    if not isinstance(got, dict) or got.keys() != expected.keys():
+        found = compare(got, expected)
+        return found.text() if found else "unexpected observation"
+    found = compare(got["output"], expected["output"], path="output")
+    if found:
+        return found.text()
+    grad, wanted = got["gradient"], expected["gradient"]
+    if isinstance(grad, Raised):
+        return f"gradient: backward raised {grad.summary()}"
+    if not isinstance(grad, TensorValue):
+        return "gradient: input.grad is not a tensor after backward"
+    if grad.device != wanted.device:
+        return f"gradient: expected it on {wanted.device} (the input's device), got {grad.device}"
+    return None
+
+
+@check("MyReLU", points=0.5, judge=output_and_gradient_device)
 def output_device(m, device, rng):
     """output and gradient stay on the input's device"""
     x = torch.randn(5, device=device, generator=rng, requires_grad=True)
     y = m.MyReLU.apply(x)
-    grad = capture(lambda: (y.backward(torch.ones_like(y)), x.grad.device.type)[1])
-    return {"output device": y.device.type, "gradient device": grad}
+    grad = capture(lambda: (y.backward(torch.ones_like(y)), x.grad)[1])
+    return {"output": y, "gradient": grad}
 
 
 # --- MyLeakyReLU -----------------------------------------------------------------------------
@@ -206,25 +244,29 @@ def leaky_backward_values(m, device, rng):
          patch={"MyLeakyReLU": LeakyOneAtZero})])
 def leaky_grad_at_zero(m, device, rng):
     """gradient at exactly 0 is negative_slope"""
-    x = torch.tensor([-1.0, 0.0, 2.0], device=device, requires_grad=True)
+    x = with_zeros(8, device, rng)
     m.MyLeakyReLU.apply(x, 0.2).sum().backward()
     return {"input.grad": x.grad}
+
+
+def not_grad_and_none(got):
+    """A hint predicate (the grader's process): backward's return was not (a tensor, None)."""
+    returned = got.get("backward returned") if isinstance(got, dict) else None
+    return not (isinstance(returned, tuple) and len(returned) == 2
+                and isinstance(returned[0], TensorValue) and returned[1] is None)
 
 
 @check("MyLeakyReLU", points=1, hints=[Hint(
     "backward must return one gradient per forward input: (grad_input, None), None for the "
     "float negative_slope",
-    when=lambda got: got.get("backward returns (grad, None)") is False)])
+    when=not_grad_and_none)])
 def returns_grad_and_none(m, device, rng):
     """backward returns (grad_input, None)"""
     x = torch.randn(5, device=device, generator=rng, requires_grad=True)
     y = m.MyLeakyReLU.apply(x, 0.1)
     returned = capture(m.MyLeakyReLU.backward, y.grad_fn, torch.ones_like(y))
-    shape_ok = (isinstance(returned, tuple) and len(returned) == 2
-                and isinstance(returned[0], torch.Tensor) and returned[1] is None)
     through_autograd = capture(lambda: (y.sum().backward(), x.grad)[1])
-    return {"backward returns (grad, None)": shape_ok,
-            "input.grad through autograd": through_autograd}
+    return {"backward returned": returned, "input.grad through autograd": through_autograd}
 
 
 # --- relu_linear_grads -----------------------------------------------------------------------
@@ -238,19 +280,54 @@ def notes_numbers(m, device, rng):
     return {"w.grad": w_grad, "b.grad": b_grad}
 
 
-@check("relu_linear_grads", points=1, hints=[Hint(
+def touched_callers_leaves(got):
+    """A hint predicate (the grader's process): the caller's w or b got a .grad, or a second
+    call gave other gradients than the first (gradients accumulated into shared leaves)."""
+    if not isinstance(got, dict):
+        return False
+    if got.get("caller's w.grad") is not None or got.get("caller's b.grad") is not None:
+        return True
+    first, second = got.get("first call"), got.get("second call")
+    if not (isinstance(first, tuple | list) and isinstance(second, tuple | list)):
+        return False
+    return any(isinstance(p, TensorValue) and isinstance(q, TensorValue)
+               and not (p.values.shape == q.values.shape and torch.equal(p.values, q.values))
+               for p, q in zip(first, second, strict=False))
+
+
+def leaves_callers_leaves(got, expected):
+    """Judge of fresh_leaf_copies: the caller's w and b as the reference leaves them (values
+    drawn afresh in a graded run, .grad None), and the second call's gradients equal to the
+    first's: the student's own, so that a wrong formula is the value checks' business."""
+    if not isinstance(got, dict) or got.keys() != expected.keys():
+        found = compare(got, expected)
+        return found.text() if found else "unexpected observation"
+    for key in ("caller's w", "caller's b", "caller's w.grad", "caller's b.grad"):
+        found = compare(got[key], expected[key], path=key)
+        if found:
+            return found.text()
+    first, second = got["first call"], got["second call"]
+    wanted = expected["first call"]
+    if not (isinstance(first, tuple | list) and len(first) == len(wanted)
+            and all(isinstance(g, TensorValue) for g in first)):
+        # Not gradients at all (a stub's "not implemented yet" among them): said as such.
+        found = compare(first, wanted, path="first call")
+        return found.text() if found else "first call: expected two gradient tensors"
+    found = compare(second, first, path="second call")
+    return f"{found.text()} (the first call gave other gradients)" if found else None
+
+
+@check("relu_linear_grads", points=1, judge=leaves_callers_leaves, hints=[Hint(
     "work on fresh leaf copies (w.detach().clone().requires_grad_()): the caller's tensors "
     "must keep .grad None, and a second call must not accumulate into the first",
-    when=lambda got: not all(v is True for v in got.values()))])
+    when=touched_callers_leaves)])
 def fresh_leaf_copies(m, device, rng):
     """leaves the caller's w and b untouched, and repeated calls agree"""
-    w, b, X, Y = notes_example(device)
-    first = m.relu_linear_grads(w, b, X, Y)
-    second = m.relu_linear_grads(w, b, X, Y)
-    return {
-        "caller's w.grad stays None": w.grad is None,
-        "caller's b.grad stays None": b.grad is None,
-        "a second call gives the same gradients": all(
-            isinstance(p, torch.Tensor) and isinstance(q, torch.Tensor) and torch.equal(p, q)
-            for p, q in zip(first, second, strict=True)),
-    }
+    w, b, X, Y = random_example(device, rng)
+    w_before, b_before = w.detach().clone(), b.detach().clone()
+    first = capture(m.relu_linear_grads, w, b, X, Y)
+    second = capture(m.relu_linear_grads, w, b, X, Y)
+    return {"first call": first, "second call": second,
+            "caller's w": unchanged(w.detach(), w_before),
+            "caller's b": unchanged(b.detach(), b_before),
+            "caller's w.grad": w.grad, "caller's b.grad": b.grad}

@@ -4,63 +4,98 @@ They repeat the public checks' properties on other seeds, sizes, dtypes and lear
 add edge cases (the default batch_size, batch_size 1 and n, 3-D features with 1-D integer
 labels, inputs left unchanged, shuffles that mix the whole data set, float64 parameters, two
 training steps in a row, a batch size that does not divide the data). Every scenario builds its
-random inputs before it calls the student's code. Helpers and known wrong answers are imported
-from public.py (``from public import``).py's docstring for why the stand-ins exist.
+random inputs before it calls the student's code. Helpers, judges and known wrong answers are
+imported from public.py (``from public import``); see public.py's docstring for why the
+stand-ins exist and why scenarios return data (batches, tensors, type names, identity and
+storage labels) that judges in the grader's process decide on, never a verdict of their own.
 """
 
 
 import torch
 
-from grader import Hint, capture, check
+from grader import Hint, capture, changed, check, storage, unchanged
 from public import (  # public.py's helpers, importable while this file loads
+    CALLS,
     CPU_INDEX,
     DROPS_LAST,
     EMPTY_LAST,
+    FULL_BATCHES_ONLY,
     GENERATOR_DEVICE,
+    LOST_REQUIRES_GRAD,
     LR_SIGNATURE,
     NO_GENERATOR_PARAMETER,
     NO_SGD_STEP,
     TRAIN_MODEL_SIGNATURE,
     TRAIN_STEP_SIGNATURE,
     TRAINS_WITH_YOUR_TRAIN_STEP,
+    UNPAIRED,
     CheckModel,
-    cleared,
-    flat,
+    first_name,
     fresh_generator,
+    given,
+    in_place_observation,
+    judge_cleared,
+    judge_each_sample_once,
+    judge_pairs,
     judge_recovery,
+    judge_same_orders,
     model_holding,
     notes_data,
     numbered_data,
-    raised_with,
+    positions,
     read_batches,
     rebinding_sgd_step,
+    strangers,
     swapped,
     train,
     train_step_problem,
     training_stand_ins,
+    unreadable,
 )
 
 # --- training helpers ------------------------------------------------------------------------
 
 
-def batch_sizes_of(m, n, *args, device, **kwargs):
-    features, labels = numbered_data(n, device)
+def batch_sizes_of(m, n, *args, device, rng, **kwargs):
+    """The sizes of data_iter's batches of n numbered samples: they hold no order, so the
+    default comparison with the reference's and patch hints apply."""
+    features, labels = numbered_data(n, device, rng)
     ids = read_batches(m.data_iter(features, labels, *args, **kwargs))["feature ids"]
     return str([len(batch) for batch in ids])
 
 
+# --- hint predicates and judges (the grader's process) ---------------------------------------
+
+def blocks(got):
+    """A hint predicate: every batch holds a run of neighbouring samples."""
+    return all(sorted(batch) == list(range(min(batch), min(batch) + len(batch)))
+               for batch in got["feature ids"] if batch)
+
+
+def judge_mixes(got, expected):
+    """Not every batch is a run of neighbouring samples: the samples themselves were
+    shuffled, not only the order of fixed blocks."""
+    inputs = given(expected)
+    problem = unreadable(got, expected) or strangers(got, ("feature ids",), inputs)
+    if problem:
+        return problem
+    if blocks(got):
+        first = next((batch for batch in got["feature ids"] if batch), [])
+        return (f"every batch holds neighbouring samples (the first: the samples at positions "
+                f"{positions(sorted(first), inputs)}): only the order of fixed blocks was "
+                "shuffled")
+    return None
+
+
 # --- data_iter -------------------------------------------------------------------------------
 
-@check("data_iter", points=0.5,
-       hints=[CPU_INDEX, DROPS_LAST, NO_GENERATOR_PARAMETER, GENERATOR_DEVICE])
+@check("data_iter", points=0.5, judge=judge_each_sample_once,
+       hints=[CPU_INDEX, FULL_BATCHES_ONLY, NO_GENERATOR_PARAMETER, GENERATOR_DEVICE])
 def each_sample_once_with_generator(m, device, rng):
     """with a generator, 103 samples in batches of 10 each come exactly once"""
-    features, labels = numbered_data(103, device)
-    facts = read_batches(m.data_iter(features, labels, 10, generator=rng))
-    ids = flat(facts["feature ids"])
-    return {"samples in the batches": len(ids),
-            "every sample exactly once": sorted(ids) == list(range(103)),
-            "batch sizes": str([len(batch) for batch in facts["feature ids"]])}
+    features, labels = numbered_data(103, device, rng)
+    ids = read_batches(m.data_iter(features, labels, 10, generator=rng))["feature ids"]
+    return {"feature ids": ids, "batch sizes": str([len(batch) for batch in ids])}
 
 
 @check("data_iter", points=0.5, hints=[CPU_INDEX, DROPS_LAST, Hint(
@@ -69,45 +104,45 @@ def each_sample_once_with_generator(m, device, rng):
     when=lambda got: isinstance(got, dict) and "8" not in got.get("batch sizes", ""))])
 def default_batch_size(m, device, rng):
     """the default batch_size is 8 (20 samples give batches of 8, 8 and 4)"""
-    return {"batch sizes": batch_sizes_of(m, 20, device=device)}
+    return {"batch sizes": batch_sizes_of(m, 20, device=device, rng=rng)}
 
 
 @check("data_iter", points=0.5, hints=[CPU_INDEX, DROPS_LAST, EMPTY_LAST])
 def batch_size_one_and_n(m, device, rng):
     """batch_size 1 gives one batch per sample; batch_size n gives one batch of all"""
-    return {"batch_size 1, 5 samples": capture(batch_sizes_of, m, 5, 1, device=device),
-            "batch_size 6, 6 samples": capture(batch_sizes_of, m, 6, 6, device=device)}
+    return {"batch_size 1, 5 samples": capture(batch_sizes_of, m, 5, 1, device=device,
+                                               rng=rng),
+            "batch_size 6, 6 samples": capture(batch_sizes_of, m, 6, 6, device=device,
+                                               rng=rng)}
 
 
-@check("data_iter", points=0.5, hints=[CPU_INDEX, Hint(
+@check("data_iter", points=0.5, judge=judge_mixes, hints=[CPU_INDEX, Hint(
     "every batch holds neighbouring samples: shuffling the order of fixed blocks is not "
     "enough. Shuffle the samples themselves (a permutation of all n indices), then cut it "
-    "into batches",
-    when=lambda got: isinstance(got, dict)
-    and got.get("batches mix samples from the whole data set") is False),
+    "into batches", when=blocks),
     NO_GENERATOR_PARAMETER, GENERATOR_DEVICE])
 def mixes_samples(m, device, rng):
     """the shuffle mixes samples across the data set, not only the order of batches"""
-    features, labels = numbered_data(64, device)
-    ids = read_batches(m.data_iter(features, labels, 8, generator=rng))["feature ids"]
-    blocks = all(sorted(batch) == list(range(min(batch), min(batch) + len(batch)))
-                 for batch in ids if batch)
-    return {"batches mix samples from the whole data set": not blocks}
+    features, labels = numbered_data(64, device, rng)
+    return {"feature ids":
+            read_batches(m.data_iter(features, labels, 8, generator=rng))["feature ids"]}
 
 
-@check("data_iter", points=1, hints=[CPU_INDEX, NO_GENERATOR_PARAMETER, GENERATOR_DEVICE])
+@check("data_iter", points=1, judge=judge_pairs,
+       hints=[CPU_INDEX, UNPAIRED, NO_GENERATOR_PARAMETER, GENERATOR_DEVICE])
 def other_shapes_and_dtypes(m, device, rng):
     """3-D float64 features with 1-D int64 labels: pairs kept, dtypes and shapes kept"""
     n = 23
-    ids = torch.arange(n, device=device)
+    ids = first_name(device, rng) + torch.arange(n, device=device)
     features = ids.double()[:, None, None].expand(n, 2, 3).clone()
     labels = -(ids + 1)
-    pairs, dtypes, shapes = [], set(), set()
+    feature_ids, label_ids, dtypes, shapes = [], [], set(), set()
     for xb, yb in m.data_iter(features, labels, 5, generator=rng):
-        pairs.append(xb[:, 0, 0].long().tolist() == (-yb - 1).tolist())
+        feature_ids.append(xb[:, 0, 0].long().tolist())
+        label_ids.append((-yb - 1).tolist())
         dtypes.add(f"{xb.dtype}, {yb.dtype}")
         shapes.add(f"{list(xb.shape[1:])}, {list(yb.shape[1:])}")
-    return {"every label beside its own features": all(pairs),
+    return {"feature ids": feature_ids, "label ids": label_ids,
             "batch dtypes (features, labels)": ", ".join(sorted(dtypes)),
             "batch shapes after the batch dimension": ", ".join(sorted(shapes))}
 
@@ -116,32 +151,30 @@ def other_shapes_and_dtypes(m, device, rng):
     "data_iter changed the caller's tensors: do not shuffle them in place "
     "(features[:] = features[order], np.random.shuffle(features.numpy()), ...); index them "
     "into new batch tensors instead",
-    when=lambda got: isinstance(got, dict) and False in got.values())])
+    when=lambda got: any(changed(v) for v in got.values()))])
 def leaves_inputs_unchanged(m, device, rng):
     """the caller's features and labels are left unchanged"""
-    features, labels = numbered_data(17, device)
+    features, labels = numbered_data(17, device, rng)
     before = (features.clone(), labels.clone())
     for _ in m.data_iter(features, labels, 4):
         pass
-    return {"features unchanged": bool(torch.equal(features, before[0])),
-            "labels unchanged": bool(torch.equal(labels, before[1]))}
+    return {"features": unchanged(features, before[0]), "labels": unchanged(labels, before[1])}
 
 
-@check("data_iter", points=0.5, hints=[CPU_INDEX,
+@check("data_iter", points=0.5, judge=judge_same_orders, hints=[CPU_INDEX,
     Hint("the order does not follow `generator`: draw it with torch.randperm(n, "
          "generator=generator, device=features.device)",
-         when=lambda got: isinstance(got, dict)
-         and got.get("equal seeds give the same order") is False),
+         when=lambda got: got[CALLS[0]] != got[CALLS[1]]),
     NO_GENERATOR_PARAMETER, GENERATOR_DEVICE])
 def reproducible_other_seed(m, device, rng):
     """equal seeds give the same order (50 samples, batch_size 6, another seed)"""
-    features, labels = numbered_data(50, device)
+    features, labels = numbered_data(50, device, rng)
     first = torch.Generator(device=device).manual_seed(rng.initial_seed() + 1)
     second = torch.Generator(device=device).manual_seed(rng.initial_seed() + 1)
     order = read_batches(m.data_iter(features, labels, 6, generator=first))["feature ids"]
     torch.randn(7, device=device)
     again = read_batches(m.data_iter(features, labels, 6, generator=second))["feature ids"]
-    return {"equal seeds give the same order": order == again}
+    return {CALLS[0]: order, CALLS[1]: again}
 
 
 # --- LinearRegression ------------------------------------------------------------------------
@@ -159,8 +192,9 @@ def default_generator_and_device(m, device, rng):
     """LinearRegression(3) works: w from torch's global random state, on the CPU"""
     model = m.LinearRegression(3)
     return {"w": model.w, "b": model.b,
-            "leaves requiring grad": all(t.is_leaf and t.requires_grad
-                                         for t in (model.w, model.b))}
+            **{f"{name} {what}": value for name, t in (("w", model.w), ("b", model.b))
+               for what, value in (("is a leaf", t.is_leaf),
+                                   ("requires grad", t.requires_grad))}}
 
 
 @check("LinearRegression", points=0.5)
@@ -214,10 +248,7 @@ def backward_three(params, x):
     (torch.tanh(x @ W) @ v + c).pow(2).mean().backward()
 
 
-@check("sgd_step", points=1, hints=[
-    Hint("after sgd_step the parameters no longer require grad, so the next backward() fails: "
-         "leave requires_grad alone and update inside torch.no_grad()",
-         when=raised_with("RuntimeError", "does not require grad")), NO_SGD_STEP])
+@check("sgd_step", points=1, hints=[LOST_REQUIRES_GRAD, NO_SGD_STEP])
 def float64_three_params(m, device, rng):
     """three float64 parameters of different shapes, 3 steps with lr 0.05"""
     params, x = three_params(device, rng)
@@ -230,14 +261,14 @@ def float64_three_params(m, device, rng):
     return steps
 
 
-@check("sgd_step", points=0.5, hints=[NO_SGD_STEP])
+@check("sgd_step", points=0.5, judge=judge_cleared, hints=[NO_SGD_STEP])
 def clears_every_gradient(m, device, rng):
     """clears the gradient of each of three parameters"""
     params, x = three_params(device, rng)
     backward_three(params, x)
     with torch.no_grad():
         m.sgd_step(params, 0.05)
-    return {f"gradient {i} cleared": cleared(p.grad) for i, p in enumerate(params)}
+    return {f"gradient {i}": p.grad for i, p in enumerate(params)}
 
 
 @check("sgd_step", points=0.5, hints=[NO_SGD_STEP])
@@ -245,14 +276,11 @@ def in_place_for_every_shape(m, device, rng):
     """a 2-D, a 1-D and a [1, 1] parameter keep their objects and storage"""
     params, x = three_params(device, rng)
     backward_three(params, x)
-    given = list(params)
-    storage = [p.data_ptr() for p in params]
+    caller = list(params)
+    storage_before = [storage(p) for p in params]
     with torch.no_grad():
         m.sgd_step(params, 0.05)
-    return {"the list still holds the caller's tensors":
-            all(p is q for p, q in zip(params, given, strict=True)),
-            "every parameter keeps its storage":
-            [p.data_ptr() for p in given] == storage}
+    return in_place_observation(params, caller, storage_before)
 
 
 # --- train_step ------------------------------------------------------------------------------
@@ -297,9 +325,9 @@ def one_epoch_without_generator(m, device, rng):
     with swapped(m, **stand_ins):
         losses = m.train_model(model, X, Y, 1, 10, 0.01)
     return {"type of the result": type(losses).__name__,
-            "entries": len(losses) if hasattr(losses, "__len__") else None,
+            "entries": capture(len, losses),
             "data_iter calls": len(batches.calls),
-            "generator passed on": all(g is None for _, g in batches.calls)}
+            "types of the generators passed on": [type(g).__name__ for _, g in batches.calls]}
 
 
 @check("train_model", points=2, judge=judge_recovery, time_limit=20,

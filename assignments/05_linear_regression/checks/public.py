@@ -4,9 +4,12 @@ Each scenario observes one property; the grader compares the observation of the 
 module with the reference solution's. Three things shape them:
 
 - data_iter's order is the student's choice (any shuffle drawn from ``generator`` is right),
-  so its checks never compare orders with the reference's: they read facts off the batches
-  of "numbered" data (which samples came, in batches of which sizes, whether each label is
-  still beside its features, whether two orders are equal) and compare those.
+  so its checks never compare orders with the reference's. They return the batches of
+  "numbered" data (which samples came in each batch, in the student's order) and a judge in
+  the grader's process reads the property off them: which samples came, in batches of which
+  sizes, whether each label is still beside its features, whether two orders are equal. The
+  samples' numbers start at a number drawn from ``rng``, so in a graded run they are secret
+  and the judges hold the batches to the samples that the reference's run was given.
 - train_step and train_model are run on a model of the checks' own (``CheckModel``: linear,
   with the plain mean squared error as its loss), so that a mistake in LinearRegression
   costs only LinearRegression's checks.
@@ -20,14 +23,21 @@ module with the reference solution's. Three things shape them:
   returns, so that a train_step returning tensors costs train_step's check only.
 
 The functions and classes in the "known wrong answers" section are used as hint patches: a
-student whose observation matches one gets its message.
+student whose observation matches one gets its message. Where an observation holds the
+student's own order, a patch could only match one order, so the hint reads the batches
+instead (``only_full_batches``, ``last_batch_empty``, ``labels_apart``).
+
+A scenario runs after the student's code in the same process, which may have patched
+``torch.equal``, ``bool`` or ``isinstance``: so scenarios return data (batches, tensors, type
+names, :func:`grader.identity` and :func:`grader.storage` labels), never a verdict worked
+out on it. Judges and hint predicates run in the grader's process and may compute freely.
 """
 
 import contextlib
 
 import torch
 
-from grader import Hint, Raised, capture, check, compare
+from grader import Hint, Raised, TensorValue, capture, check, compare, identity, storage
 
 W_TRUE = ((2.0,), (-3.0,))  # the notes' w0
 B_TRUE = 10.0  # the notes' b0
@@ -38,17 +48,29 @@ _MISSING = object()
 
 # --- what the checks build -------------------------------------------------------------------
 
-def numbered_data(n, device, n_features=2):
-    """Data whose values name their samples: features[i] = [i, i / 2, ...] and
-    labels[i] = [-(i + 1)], so that a batch says which samples it holds and whether each
+FIRST_NAME_BELOW = 100_000
+"""Numbered data's first sample number is drawn below this: its numbers stay exact in
+float32 (below 2 ** 24)."""
+
+
+def first_name(device, rng):
+    """The number of numbered data's first sample, drawn from ``rng``: in a graded run the
+    samples' numbers are secret, so the batches of a recording are no answer."""
+    return int(torch.randint(FIRST_NAME_BELOW, (1,), generator=rng, device=device).item())
+
+
+def numbered_data(n, device, rng, n_features=2):
+    """Data whose values name their samples, in increasing order from a number drawn from
+    ``rng``: sample i is named ``name = first + i``, features[i] = [name, name / 2, ...] and
+    labels[i] = [-(name + 1)], so that a batch says which samples it holds and whether each
     label is still beside its own features."""
-    ids = torch.arange(n, dtype=torch.float32, device=device)
+    ids = first_name(device, rng) + torch.arange(n, dtype=torch.float32, device=device)
     features = torch.stack([ids / (k + 1) for k in range(n_features)], dim=1)
     return features, -(ids + 1)[:, None]
 
 
 def read_batches(batches):
-    """Facts about data_iter's batches as plain Python data: sample ids per batch (from the
+    """data_iter's batches as plain Python data: the sample names per batch (from the
     features and from the labels) and the device of every batch."""
     facts = {"feature ids": [], "label ids": [], "feature devices": set(),
              "label devices": set()}
@@ -158,10 +180,6 @@ def fresh_generator(rng, device, offset=1):
     """A generator seeded apart from torch's global random state: the grader seeds both with
     the check's seed, so draws from ``rng`` itself could not tell the two apart."""
     return torch.Generator(device=device).manual_seed(rng.initial_seed() + offset)
-
-
-def cleared(grad):
-    return grad is None or bool((grad == 0).all())
 
 
 # --- known wrong answers (hints) -------------------------------------------------------------
@@ -284,12 +302,252 @@ def wrong_signature(function, message):
 
 def raised_with(type_name, *words):
     """A hint predicate: the scenario raised ``type_name`` with all of ``words`` in its message
-    (a stub's NotImplementedError, a RuntimeError too, never counts)."""
+    (a stub's NotImplementedError, a RuntimeError too, never counts). Built here, at module
+    level, into the hints below: it runs in the grader's process."""
     def when(got):
         return (isinstance(got, Raised) and got.is_a(type_name) and not got.not_implemented
                 and all(w in got.message for w in words))
     return when
 
+
+# --- hint predicates and judges (the grader's process) ---------------------------------------
+
+BATCHES = ("feature ids", "label ids")
+"""The entries of a data_iter observation that hold batches of sample names."""
+CALLS = ("first call", "second call")
+"""The entries of an observation of two calls of data_iter (their feature batches)."""
+
+
+def only_full_batches(got):
+    """A hint predicate on observed batches: none at all, or two or more all of one size.
+    When that is wrong, the last, smaller batch is missing."""
+    sizes = [len(batch) for batch in got["feature ids"]]
+    return not sizes or (len(sizes) >= 2 and len(set(sizes)) == 1)
+
+
+def last_batch_empty(got):
+    """A hint predicate on observed batches: the last one holds no sample."""
+    batches = got["feature ids"]
+    return len(batches) > 0 and len(batches[-1]) == 0
+
+
+def labels_apart(got):
+    """A hint predicate on observed batches: some label is not beside its own features."""
+    return got["feature ids"] != got["label ids"]
+
+
+def in_input_order(got):
+    """A hint predicate: the samples came in their input order (numbers increasing)."""
+    order = flat(got["feature ids"])
+    return order == sorted(order)
+
+
+def given(expected, key="feature ids"):
+    """The sample numbers a check gave data_iter, in their input order: the reference's
+    batches hold each of them once (the same inputs: the same seed)."""
+    return sorted(flat(expected[key]))
+
+
+def positions(names, inputs, shown=8):
+    """Sample numbers as positions in the input (from 0), for messages."""
+    first = inputs[0] if inputs else 0
+    text = ", ".join(str(name - first) for name in names[:shown])
+    return f"[{text}{', …' if len(names) > shown else ''}]"
+
+
+def unreadable(got, expected):
+    """None when ``got`` has the reference's entries, else what differs."""
+    if isinstance(got, dict) and got.keys() == expected.keys():
+        return None
+    mismatch = compare(got, expected)
+    return mismatch.text() if mismatch else "unexpected result"
+
+
+def strangers(got, keys, inputs):
+    """What is wrong when the batches under ``keys`` hold a sample data_iter was not given,
+    else None: a batch must be made of the data's own samples."""
+    known = set(inputs)
+    for key in keys:
+        extra = sorted(set(flat(got[key])) - known)
+        if extra:
+            return (f"{key}: the batches hold values that are none of the {len(inputs)} samples "
+                    f"given ({extra[:5]}); batches must be rows of the features and labels "
+                    "passed in")
+    return None
+
+
+def other_facts(got, expected, keys):
+    """How the entries besides the batches under ``keys`` differ from the reference's."""
+    rest = [key for key in expected if key not in keys]
+    mismatch = compare({key: got[key] for key in rest}, {key: expected[key] for key in rest})
+    return mismatch.text() if mismatch else None
+
+
+def judge_batches(got, expected):
+    """The batches hold samples of the data given; the other entries (batch sizes, devices)
+    are the reference's."""
+    return (unreadable(got, expected) or strangers(got, BATCHES, given(expected))
+            or other_facts(got, expected, BATCHES))
+
+
+def judge_each_sample_once(got, expected):
+    """Every sample given comes exactly once in the feature batches, in any order; the other
+    entries (batch sizes) are the reference's."""
+    problem = unreadable(got, expected)
+    if problem:
+        return problem
+    inputs, came = given(expected), sorted(flat(got["feature ids"]))
+    if came != inputs:
+        missing = sorted(set(inputs) - set(came))
+        repeated = sorted({name for name in came if came.count(name) > 1})
+        parts = [f"{len(came)} samples came in the batches; expected each of the "
+                 f"{len(inputs)} given exactly once"]
+        if missing:
+            parts.append(f"missing: the samples at positions {positions(missing, inputs)}")
+        if repeated:
+            parts.append(f"more than once: the samples at positions "
+                         f"{positions(repeated, inputs)}")
+        return "; ".join(parts)
+    return other_facts(got, expected, BATCHES)
+
+
+def judge_pairs(got, expected):
+    """Each batch's labels are those of its own features, in the same order; the batches hold
+    samples of the data given, and the other entries (dtypes, shapes) are the reference's."""
+    inputs = given(expected)
+    problem = unreadable(got, expected) or strangers(got, BATCHES, inputs)
+    if problem:
+        return problem
+    features, labels = got["feature ids"], got["label ids"]
+    if len(features) != len(labels):
+        return f"{len(features)} feature batches but {len(labels)} label batches"
+    for i, (xs, ys) in enumerate(zip(features, labels, strict=True)):
+        if xs != ys:
+            return (f"batch {i}: the features of the samples at positions "
+                    f"{positions(xs, inputs)} came with the labels of the samples at "
+                    f"positions {positions(ys, inputs)}")
+    return other_facts(got, expected, BATCHES)
+
+
+def judge_shuffled(got, expected):
+    """The samples do not come in their input order."""
+    inputs = given(expected)
+    problem = unreadable(got, expected) or strangers(got, ("feature ids",), inputs)
+    if problem:
+        return problem
+    if flat(got["feature ids"]) == inputs:
+        return (f"the {len(inputs)} samples came in their input order (positions 0, 1, 2, … "
+                "in turn): they were not shuffled")
+    return None
+
+
+def judge_same_orders(got, expected):
+    """Two calls with generators seeded alike give the same batches."""
+    inputs = given(expected, CALLS[0])
+    problem = unreadable(got, expected) or strangers(got, CALLS, inputs)
+    if problem:
+        return problem
+    first, second = (got[key] for key in CALLS)
+    if first != second:
+        return (f"two generators seeded alike gave two different orders: the first call "
+                f"began with the samples at positions {positions(flat(first), inputs)}, the "
+                f"second with {positions(flat(second), inputs)}")
+    return None
+
+
+def judge_different_orders(got, expected):
+    """Two calls with one generator give different batches."""
+    inputs = given(expected, CALLS[0])
+    problem = unreadable(got, expected) or strangers(got, CALLS, inputs)
+    if problem:
+        return problem
+    first, second = (got[key] for key in CALLS)
+    if first == second:
+        return (f"both calls gave the same order, beginning with the samples at positions "
+                f"{positions(flat(first), inputs)}")
+    return None
+
+
+def gradient_left(got):
+    """A hint predicate: some gradient is still there (not None, not all zeros)."""
+    return any(isinstance(grad, TensorValue) and bool((grad.values != 0).any())
+               for grad in got.values())
+
+
+def judge_cleared(got, expected):
+    """Each gradient is None or all zeros: either clears it (the reference sets None)."""
+    problem = unreadable(got, expected)
+    if problem:
+        return problem
+    for key, grad in got.items():
+        if grad is None:
+            continue
+        if not isinstance(grad, TensorValue):
+            return f"{key}: expected None or a tensor of zeros, got a {type(grad).__name__}"
+        left = int((grad.values != 0).sum())  # NaN counts as left over
+        if left:
+            return (f"{key}: still holds a gradient after the step ({left} of "
+                    f"{grad.values.numel()} values nonzero); expected None or zeros")
+    return None
+
+
+def class_names(value):
+    """The names of a value's class and of the classes it derives from: the grader's process
+    reads "is it a float" off them (a subclass of float is one)."""
+    return [cls.__name__ for cls in type(value).__mro__]
+
+
+LOSS_CLASSES = "classes of the returned loss"
+ENTRY_CLASSES = "classes of the entries"
+ENTRY_SHAPES = "shapes of the entries (None for a number)"
+
+
+def judge_python_float(got, expected):
+    """The returned loss is a Python float (or of a subclass of float)."""
+    problem = unreadable(got, expected)
+    if problem:
+        return problem
+    classes = got[LOSS_CLASSES]
+    if "float" in classes:
+        return None
+    return f"the returned loss is a {classes[0]}, expected a Python float"
+
+
+def returned_tensor(got):
+    """A hint predicate: train_step returned a tensor."""
+    return "Tensor" in got[LOSS_CLASSES]
+
+
+def entries_not_floats(got):
+    """A hint predicate: some entry of train_model's result is not a Python float."""
+    return any("float" not in classes for classes in got[ENTRY_CLASSES])
+
+
+def judge_one_float_per_epoch(got, expected):
+    """A result of the reference's type (a list) with one Python float per epoch; 0-d (or
+    one-element) tensors count as floats when the student's train_step returns tensors."""
+    problem = unreadable(got, expected)
+    if problem:
+        return problem
+    if got["type of the result"] != expected["type of the result"]:
+        return (f"the result is a {got['type of the result']}, expected a "
+                f"{expected['type of the result']}")
+    classes, shapes = got[ENTRY_CLASSES], got[ENTRY_SHAPES]
+    if isinstance(classes, Raised) or isinstance(shapes, Raised):
+        return other_facts(got, expected, ())
+    if len(classes) != len(expected[ENTRY_CLASSES]):
+        return (f"expected {len(expected[ENTRY_CLASSES])} entries, one per epoch, got "
+                f"{len(classes)}")
+    tensors_allowed = "Tensor" in got["classes of what train_step returns"]
+    for i, (kinds, shape) in enumerate(zip(classes, shapes, strict=True)):
+        one_number = "Tensor" in kinds and isinstance(shape, list | tuple) and all(
+            size == 1 for size in shape)
+        if "float" not in kinds and not (tensors_allowed and one_number):
+            return f"entry {i} is a {kinds[0]}, not a Python float"
+    return None
+
+
+# --- hints -----------------------------------------------------------------------------------
 
 NO_GENERATOR_PARAMETER = wrong_signature(
     "data_iter",
@@ -306,18 +564,31 @@ CPU_INDEX = Hint(
     "device=, as in the notes), and index_select needs it on the features' device: build the "
     "order with torch.randperm(n, generator=generator, device=features.device) and index with "
     "slices of it", when=raised_with("RuntimeError", "same device"))
-DROPS_LAST = Hint(
+DROPS_LAST_TEXT = (
     "the last, smaller batch is missing: step through the order with range(0, n, batch_size) "
-    "and take order[start:start + batch_size], which is shorter at the end",
-    patch={"data_iter": data_iter_dropping_last})
-EMPTY_LAST = Hint(
+    "and take order[start:start + batch_size], which is shorter at the end")
+EMPTY_LAST_TEXT = (
     "there is an empty batch at the end: when batch_size divides n there are exactly "
-    "n / batch_size batches; range(0, n, batch_size) gives the right starts",
-    patch={"data_iter": data_iter_empty_last})
+    "n / batch_size batches; range(0, n, batch_size) gives the right starts")
+DROPS_LAST = Hint(DROPS_LAST_TEXT, patch={"data_iter": data_iter_dropping_last})
+"""For observations of batch sizes alone, which hold no order."""
+EMPTY_LAST = Hint(EMPTY_LAST_TEXT, patch={"data_iter": data_iter_empty_last})
+"""For observations of batch sizes alone, which hold no order."""
+FULL_BATCHES_ONLY = Hint(DROPS_LAST_TEXT, when=only_full_batches)
+"""DROPS_LAST for observations of batches, which hold the student's order."""
+EMPTY_LAST_BATCH = Hint(EMPTY_LAST_TEXT, when=last_batch_empty)
+"""EMPTY_LAST for observations of batches, which hold the student's order."""
+UNPAIRED = Hint(
+    "features and labels were shuffled with different orders: index both with the same "
+    "permutation, features[index] and labels[index]", when=labels_apart)
 LR_SIGNATURE = wrong_signature(
     "LinearRegression",
     "LinearRegression must be built as LinearRegression(n_features, generator=None, "
     "device=None); the notes' class takes no arguments and copies the shape of a global w0")
+NO_PARAMETERS_METHOD = Hint(
+    "the class needs a parameters() method returning [self.w, self.b] (the notes' class "
+    "has none: its train_step reads model.w and model.b)",
+    when=raised_with("AttributeError", "parameters"))
 TRAIN_STEP_SIGNATURE = wrong_signature(
     "train_step",
     "train_step must take the learning rate: train_step(model, features, labels, lr). The "
@@ -336,107 +607,113 @@ NO_SGD_STEP = Hint(
     "write sgd_step(params, lr): the notes do this update inline in train_step "
     "(model.w -= lr * model.w.grad under torch.no_grad(), then zero the gradient)",
     when=raised_with("AttributeError", "sgd_step"))
+LOST_REQUIRES_GRAD = Hint(
+    "after sgd_step the parameters no longer require grad, so the next backward() fails: "
+    "leave requires_grad alone and update inside torch.no_grad()",
+    when=raised_with("RuntimeError", "does not require grad"))
+RECORDED_UPDATE = Hint(
+    "an in-place update of a leaf that requires grad must not be recorded by autograd: "
+    "do it inside `with torch.no_grad():`",
+    when=raised_with("RuntimeError", "leaf Variable", "in-place"))
 
 
 # --- data_iter -------------------------------------------------------------------------------
 
-@check("data_iter", points=1, hints=[CPU_INDEX, DROPS_LAST])
+@check("data_iter", points=1, judge=judge_each_sample_once,
+       hints=[CPU_INDEX, FULL_BATCHES_ONLY])
 def each_sample_once(m, device, rng):
     """every sample comes exactly once per call (21 samples, batch_size 4)"""
-    features, labels = numbered_data(21, device)
-    ids = flat(read_batches(m.data_iter(features, labels, 4))["feature ids"])
-    return {"samples in the batches": len(ids),
-            "every sample exactly once": sorted(ids) == list(range(21))}
+    features, labels = numbered_data(21, device, rng)
+    return {"feature ids": read_batches(m.data_iter(features, labels, 4))["feature ids"]}
 
 
-@check("data_iter", points=1, hints=[CPU_INDEX, DROPS_LAST, EMPTY_LAST])
+@check("data_iter", points=1, judge=judge_batches,
+       hints=[CPU_INDEX, FULL_BATCHES_ONLY, EMPTY_LAST_BATCH])
 def batch_sizes(m, device, rng):
     """batches of batch_size, then one smaller last batch (21 samples, batch_size 4)"""
-    features, labels = numbered_data(21, device)
+    features, labels = numbered_data(21, device, rng)
     facts = read_batches(m.data_iter(features, labels, 4))
-    return {"feature batch sizes": str([len(ids) for ids in facts["feature ids"]]),
+    return {"feature ids": facts["feature ids"], "label ids": facts["label ids"],
+            "feature batch sizes": str([len(ids) for ids in facts["feature ids"]]),
             "label batch sizes": str([len(ids) for ids in facts["label ids"]])}
 
 
-@check("data_iter", points=1, hints=[CPU_INDEX, Hint(
-    "features and labels were shuffled with different orders: index both with the same "
-    "permutation, features[index] and labels[index]",
-    patch={"data_iter": data_iter_unpaired})])
+@check("data_iter", points=1, judge=judge_pairs, hints=[CPU_INDEX, UNPAIRED])
 def keeps_pairs(m, device, rng):
     """each label stays beside its own features"""
-    features, labels = numbered_data(24, device)
+    features, labels = numbered_data(24, device, rng)
     facts = read_batches(m.data_iter(features, labels, 5))
-    return {"every label beside its own features": facts["feature ids"] == facts["label ids"]}
+    return {"feature ids": facts["feature ids"], "label ids": facts["label ids"]}
 
 
-@check("data_iter", points=0.5, hints=[CPU_INDEX, Hint(
+@check("data_iter", points=0.5, judge=judge_shuffled, hints=[CPU_INDEX, Hint(
     "the samples come in their input order: shuffle them, e.g. with "
-    "torch.randperm(n, generator=generator, device=features.device)",
-    when=lambda got: got.get("order differs from the input order") is False)])
+    "torch.randperm(n, generator=generator, device=features.device)", when=in_input_order)])
 def shuffled(m, device, rng):
     """the samples come in a shuffled order, not the input order"""
-    features, labels = numbered_data(32, device)
-    ids = flat(read_batches(m.data_iter(features, labels, 8))["feature ids"])
-    return {"order differs from the input order": ids != list(range(32))}
+    features, labels = numbered_data(32, device, rng)
+    return {"feature ids": read_batches(m.data_iter(features, labels, 8))["feature ids"]}
 
 
-@check("data_iter", points=1, hints=[CPU_INDEX,
+@check("data_iter", points=1, judge=judge_same_orders, hints=[CPU_INDEX,
     Hint("the order does not follow `generator`: np.random.shuffle, random.shuffle and "
          "torch.randperm without generator= draw from global random state that the generator "
          "does not control. Use torch.randperm(n, generator=generator, "
          "device=features.device)",
-         when=lambda got: got.get("equal seeds give the same order") is False),
+         when=lambda got: got["first call"] != got["second call"]),
     NO_GENERATOR_PARAMETER, GENERATOR_DEVICE])
 def reproducible_from_generator(m, device, rng):
     """two generators with equal seeds give the same order"""
-    features, labels = numbered_data(30, device)
+    features, labels = numbered_data(30, device, rng)
     seed = rng.initial_seed()
     first = torch.Generator(device=device).manual_seed(seed)
     second = torch.Generator(device=device).manual_seed(seed)
     order = read_batches(m.data_iter(features, labels, 8, generator=first))["feature ids"]
     torch.rand(5, device=device)  # global random state moves on between the two calls
     again = read_batches(m.data_iter(features, labels, 8, generator=second))["feature ids"]
-    return {"equal seeds give the same order": order == again}
+    return {"first call": order, "second call": again}
 
 
-@check("data_iter", points=0.5, hints=[CPU_INDEX,
+@check("data_iter", points=0.5, judge=judge_different_orders, hints=[CPU_INDEX,
     Hint("a second call with the same generator gave the same order again: draw from the "
          "generator itself (it moves on with every draw); do not re-seed it or copy its seed "
          "into a new one inside data_iter",
-         when=lambda got: got.get("a second call gives another order") is False),
+         when=lambda got: got["first call"] == got["second call"]),
     NO_GENERATOR_PARAMETER, GENERATOR_DEVICE])
 def different_orders(m, device, rng):
     """two calls with one generator give two different orders"""
-    features, labels = numbered_data(30, device)
+    features, labels = numbered_data(30, device, rng)
     first = read_batches(m.data_iter(features, labels, 8, generator=rng))["feature ids"]
     second = read_batches(m.data_iter(features, labels, 8, generator=rng))["feature ids"]
-    return {"a second call gives another order": first != second}
+    return {"first call": first, "second call": second}
 
 
-@check("data_iter", points=0.5, hints=[CPU_INDEX])
+@check("data_iter", points=0.5, judge=judge_batches, hints=[CPU_INDEX])
 def batches_on_input_device(m, device, rng):
     """batches stay on the input's device"""
-    features, labels = numbered_data(10, device)
+    features, labels = numbered_data(10, device, rng)
     facts = read_batches(m.data_iter(features, labels, 4))
-    return {"feature batches on": ", ".join(sorted(facts["feature devices"])),
+    return {"feature ids": facts["feature ids"], "label ids": facts["label ids"],
+            "feature batches on": ", ".join(sorted(facts["feature devices"])),
             "label batches on": ", ".join(sorted(facts["label devices"]))}
 
 
-@check("data_iter", points=0.5, hints=[CPU_INDEX, DROPS_LAST])
+@check("data_iter", points=0.5, judge=judge_each_sample_once,
+       hints=[CPU_INDEX, FULL_BATCHES_ONLY])
 def fewer_samples_than_batch_size(m, device, rng):
     """5 samples with batch_size 8 give one batch of 5"""
-    features, labels = numbered_data(5, device)
+    features, labels = numbered_data(5, device, rng)
     ids = read_batches(m.data_iter(features, labels, 8))["feature ids"]
-    return {"batch sizes": str([len(batch) for batch in ids]),
-            "every sample exactly once": sorted(flat(ids)) == list(range(5))}
+    return {"feature ids": ids, "batch sizes": str([len(batch) for batch in ids])}
 
 
-@check("data_iter", points=0.5, hints=[CPU_INDEX, EMPTY_LAST])
+@check("data_iter", points=0.5, judge=judge_batches, hints=[CPU_INDEX, EMPTY_LAST_BATCH])
 def no_empty_last_batch(m, device, rng):
     """12 samples with batch_size 4 give exactly three batches of 4"""
-    features, labels = numbered_data(12, device)
-    ids = read_batches(m.data_iter(features, labels, 4))["feature ids"]
-    return {"batch sizes": str([len(batch) for batch in ids])}
+    features, labels = numbered_data(12, device, rng)
+    facts = read_batches(m.data_iter(features, labels, 4))
+    return {"feature ids": facts["feature ids"], "label ids": facts["label ids"],
+            "batch sizes": str([len(batch) for batch in facts["feature ids"]])}
 
 
 # --- LinearRegression ------------------------------------------------------------------------
@@ -498,21 +775,25 @@ def loss_func(m, device, rng):
     return {"loss": model_holding(m, w, b).loss_func(y_pred, y_true)}
 
 
+OBJECTS = "objects: parameters()'s, then model.w and model.b"
+
+
 @check("LinearRegression", points=0.5, hints=[Hint(
     "parameters() must return the model's own tensors, [self.w, self.b], not copies "
     "(no .detach(), .clone() or new tensors): sgd_step updates what it returns",
-    when=lambda got: got.get("parameters() is [w, b], the model's own tensors") is False),
-    Hint("the class needs a parameters() method returning [self.w, self.b] (the notes' class "
-         "has none: its train_step reads model.w and model.b)",
-         when=raised_with("AttributeError", "parameters"))])
+    when=lambda got: got[OBJECTS][:-2] != got[OBJECTS][-2:]), NO_PARAMETERS_METHOD])
 def parameters(m, device, rng):
-    """parameters() returns [w, b], the very tensors the model holds"""
+    """parameters() returns [w, b], the very tensors the model holds
+
+    The observation holds what parameters() returned (compared with the reference's: [w, b]
+    in that order) and which objects they are next to model.w and model.b (identity labels,
+    compared in the grader's process)."""
     w = torch.randn(2, 1, generator=rng, device=device, requires_grad=True)
     b = torch.zeros(1, 1, device=device, requires_grad=True)
     model = model_holding(m, w, b)
     params = list(model.parameters())
-    return {"parameters() is [w, b], the model's own tensors":
-            len(params) == 2 and params[0] is model.w and params[1] is model.b}
+    return {"parameters()": params,
+            OBJECTS: [identity(p) for p in params] + [identity(model.w), identity(model.b)]}
 
 
 # --- sgd_step --------------------------------------------------------------------------------
@@ -539,10 +820,7 @@ def backward_on(params, x, y):
          patch={"sgd_step": sgd_step_ascending}),
     Hint("the caller's w and b did not move: `params[i] = ...` or `p = p - ...` only rebinds a "
          "name. Update the tensors themselves, p -= lr * p.grad inside torch.no_grad()",
-         patch={"sgd_step": sgd_step_rebinding_names}),
-    Hint("after sgd_step the parameters no longer require grad, so the next backward() fails: "
-         "leave requires_grad alone and update inside torch.no_grad()",
-         when=raised_with("RuntimeError", "does not require grad")), NO_SGD_STEP])
+         patch={"sgd_step": sgd_step_rebinding_names}), LOST_REQUIRES_GRAD, NO_SGD_STEP])
 def matches_torch_sgd(m, device, rng):
     """values match torch.optim.SGD over 5 steps with lr 0.1
 
@@ -558,30 +836,39 @@ def matches_torch_sgd(m, device, rng):
     return steps
 
 
+CALLERS = "the caller's tensors"
+LISTED = "the list after the step"
+STORAGE_BEFORE = "storage of the caller's tensors before the step"
+STORAGE_AFTER = "storage of the caller's tensors after the step"
+
+
+def in_place_observation(params, given, storage_before):
+    """Which objects the caller's tensors and the list's entries are, and which memory the
+    caller's tensors live in before and after the step: labels that the grader's process
+    compares with the reference's (the same objects, the same storage)."""
+    return {CALLERS: [identity(p) for p in given], LISTED: [identity(p) for p in params],
+            STORAGE_BEFORE: storage_before, STORAGE_AFTER: [storage(p) for p in given]}
+
+
 @check("sgd_step", points=1, hints=[
     Hint("sgd_step replaced the parameters instead of updating them in place: "
          "`p.data = p.data - lr * p.grad` gives p new storage, and `params[i] = ...` or "
          "`p = p - ...` leaves the caller's tensor as it was. Write `p -= lr * p.grad` (or "
          "p.sub_(lr * p.grad)) inside torch.no_grad()",
-         when=lambda got: isinstance(got, dict) and False in got.values()), NO_SGD_STEP])
+         when=lambda got: got[LISTED] != got[CALLERS]
+         or got[STORAGE_AFTER] != got[STORAGE_BEFORE]), NO_SGD_STEP])
 def updates_in_place(m, device, rng):
     """updates in place: the same tensor objects, in the same storage"""
     params, x, y = sgd_problem(device, rng)
     backward_on(params, x, y)
     given = list(params)
-    storage = [p.data_ptr() for p in params]
+    storage_before = [storage(p) for p in params]
     with torch.no_grad():
         m.sgd_step(params, 0.1)
-    return {"the list still holds the caller's tensors":
-            all(p is q for p, q in zip(params, given, strict=True)),
-            "w keeps its storage": given[0].data_ptr() == storage[0],
-            "b keeps its storage": given[1].data_ptr() == storage[1]}
+    return in_place_observation(params, given, storage_before)
 
 
-@check("sgd_step", points=1, hints=[
-    Hint("an in-place update of a leaf that requires grad must not be recorded by autograd: "
-         "do it inside `with torch.no_grad():`",
-         when=raised_with("RuntimeError", "leaf Variable", "in-place")), NO_SGD_STEP])
+@check("sgd_step", points=1, hints=[RECORDED_UPDATE, NO_SGD_STEP])
 def records_no_history(m, device, rng):
     """records no autograd history: w and b stay leaves without grad_fn"""
     params, x, y = sgd_problem(device, rng)
@@ -589,7 +876,8 @@ def records_no_history(m, device, rng):
     m.sgd_step(params, 0.1)
     return {f"{name} {what}": value
             for name, p in (("w", params[0]), ("b", params[1]))
-            for what, value in (("is a leaf", p.is_leaf), ("has no grad_fn", p.grad_fn is None))}
+            for what, value in (("is a leaf", p.is_leaf),
+                                ("grad_fn's type", type(p.grad_fn).__name__))}
 
 
 @check("sgd_step", points=0.5, hints=[
@@ -606,17 +894,19 @@ def keeps_requires_grad(m, device, rng):
     return {"w requires grad": w.requires_grad, "b requires grad": b.requires_grad}
 
 
-@check("sgd_step", points=1, hints=[
+@check("sgd_step", points=1, judge=judge_cleared, hints=[
     Hint("the gradients are still there after the step, and the next backward() would add to "
          "them: clear each one after its update, p.grad.zero_() or p.grad = None",
          patch={"sgd_step": sgd_step_keeping_grads}), NO_SGD_STEP])
 def clears_gradients(m, device, rng):
-    """clears the gradients (zeroed or None)"""
+    """clears the gradients (zeroed or None)
+
+    The gradients themselves are observed: the judge takes None or all zeros."""
     params, x, y = sgd_problem(device, rng)
     backward_on(params, x, y)
     with torch.no_grad():
         m.sgd_step(params, 0.1)
-    return {"w.grad cleared": cleared(params[0].grad), "b.grad cleared": cleared(params[1].grad)}
+    return {"w.grad": params[0].grad, "b.grad": params[1].grad}
 
 
 # --- train_step ------------------------------------------------------------------------------
@@ -636,18 +926,18 @@ OWN_LOSS = Hint(
     patch={"train_step": train_step_own_loss})
 
 
-@check("train_step", points=0.5, hints=[
+@check("train_step", points=0.5, judge=judge_python_float, hints=[
     Hint("return the loss as a Python number: loss.item(), not the tensor",
-         when=lambda got: isinstance(got, dict)
-         and got.get("type of the returned loss") == "Tensor"),
-    TRAIN_STEP_SIGNATURE])
+         when=returned_tensor), TRAIN_STEP_SIGNATURE])
 def returns_float(m, device, rng):
-    """returns a Python float"""
+    """returns a Python float
+
+    The returned value's class and the classes it derives from are observed: the judge takes
+    a float or a subclass of it."""
     model, x, y = train_step_problem(device, rng)
     with swapped(m, sgd_step=rebinding_sgd_step):
         loss = m.train_step(model, x, y, 0.1)
-    return {"type of the returned loss": "float" if isinstance(loss, float)
-            else type(loss).__name__}
+    return {LOSS_CLASSES: class_names(loss)}
 
 
 @check("train_step", points=1, hints=[
@@ -673,17 +963,16 @@ def one_sgd_step(m, device, rng):
     return {"w after train_step": model.w, "b after train_step": model.b}
 
 
-@check("train_step", points=0.5, hints=[
+@check("train_step", points=0.5, judge=judge_cleared, hints=[
     Hint("gradients are left over after train_step: the next call's backward() would add to "
-         "them. Clear them after the update (sgd_step does)",
-         when=lambda got: isinstance(got, dict) and False in got.values()),
+         "them. Clear them after the update (sgd_step does)", when=gradient_left),
     TRAIN_STEP_SIGNATURE])
 def clears_gradients_after_step(m, device, rng):
     """leaves the gradients cleared"""
     model, x, y = train_step_problem(device, rng)
     with swapped(m, sgd_step=rebinding_sgd_step):
         m.train_step(model, x, y, 0.1)
-    return {"w.grad cleared": cleared(model.w.grad), "b.grad cleared": cleared(model.b.grad)}
+    return {"w.grad": model.w.grad, "b.grad": model.b.grad}
 
 
 # --- train_model -----------------------------------------------------------------------------
@@ -737,39 +1026,51 @@ def fmt_losses(losses, shown=6):
     return ", ".join(text) + (f", … ({len(losses)} in all)" if len(losses) > shown else "")
 
 
+LOSSES_RTOL = 1e-4
+LOSSES_ATOL = 1e-6
+"""How far the per-epoch losses of losses_decrease may stray from the reference's. With the
+checks' sgd_step and batches in input order, a correct train_step and train_model give the
+reference's numbers but for the rounding of the order of float operations (about 1e-7)."""
+
+
 def judge_decreasing(got, expected):
+    """The per-epoch losses go down, and they are those of this check's training: within
+    LOSSES_RTOL of the reference's on the same data (drawn from the check's seed, secret in a
+    graded run) with the same batches, so that losses learnt by heart are not enough."""
     losses = got.get("losses") if isinstance(got, dict) else None
     if not isinstance(losses, list) or not losses or not all(
             isinstance(v, float) for v in losses):
         mismatch = compare(got, expected)
         return mismatch.text() if mismatch else "unexpected result"
-    if len(losses) >= 2 and losses[-1] < losses[0]:
+    if not (len(losses) >= 2 and losses[-1] < losses[0]):
+        return (f"the per-epoch losses did not go down: {fmt_losses(losses)} (the last epoch's "
+                "mean should be below the first's)")
+    mismatch = compare(losses, expected["losses"], LOSSES_RTOL, LOSSES_ATOL)
+    if mismatch is None:
         return None
-    return (f"the per-epoch losses did not go down: {fmt_losses(losses)} (the last epoch's "
-            "mean should be below the first's)")
+    return (f"the per-epoch losses {fmt_losses(losses)} are not those of training on this "
+            f"check's data with its batches, {fmt_losses(expected['losses'])} "
+            f"({mismatch.text()})")
 
 
-@check("train_model", points=0.5, hints=[
+@check("train_model", points=0.5, judge=judge_one_float_per_epoch, hints=[
     Hint("each entry must be a Python float: convert each epoch's mean with float(...) (a "
-         "0-d tensor is not one)",
-         when=lambda got: isinstance(got, dict)
-         and got.get("every entry a Python float") is False), TRAIN_MODEL_SIGNATURE])
+         "0-d tensor is not one)", when=entries_not_floats), TRAIN_MODEL_SIGNATURE])
 def one_float_per_epoch(m, device, rng):
     """returns a list with one Python float per epoch
 
     A train_step that returns 0-d tensors (train_step/returns_float's business) may leave
-    tensors in the list: those count as floats here."""
+    tensors in the list: those count as floats here. The result's type, its entries' classes
+    and shapes, and the classes of what train_step returns are observed (no values: the
+    check is about types); the judge decides."""
     model, x, y = train_step_problem(device, rng, n_features=2, n=4)
     _, _, losses, _ = train(m, device, rng, n=60, epochs=3, batch_size=20, lr=0.01)
     with swapped(m, sgd_step=rebinding_sgd_step):
         step_result = capture(m.train_step, model, x, y, 0.0)
-    tensors_allowed = isinstance(step_result, torch.Tensor)
     return {"type of the result": type(losses).__name__,
-            "entries": len(losses) if hasattr(losses, "__len__") else None,
-            "every entry a Python float": all(
-                isinstance(v, float) or (tensors_allowed and isinstance(v, torch.Tensor)
-                                         and v.numel() == 1)
-                for v in losses)}
+            ENTRY_CLASSES: capture(lambda: [class_names(v) for v in losses]),
+            ENTRY_SHAPES: capture(lambda: [getattr(v, "shape", None) for v in losses]),
+            "classes of what train_step returns": class_names(step_result)}
 
 
 @check("train_model", points=1, rtol=1e-5, atol=1e-6, hints=[
@@ -793,17 +1094,24 @@ def epoch_means(m, device, rng):
          "generator on (so that equal seeds give equal runs)",
          when=lambda got: isinstance(got, dict)), TRAIN_MODEL_SIGNATURE])
 def uses_data_iter(m, device, rng):
-    """gets each epoch's batches from data_iter with its batch_size and generator"""
+    """gets each epoch's batches from data_iter with its batch_size and generator
+
+    Which generator each call got is observed as identity labels next to the check's own:
+    the same object as the reference passes on."""
     _, _, _, calls = train(m, device, rng, n=60, epochs=3, batch_size=20, lr=0.01)
-    return {"data_iter calls": len(calls),
+    return {"the check's generator": identity(rng),
+            "data_iter calls": len(calls),
             "batch sizes asked for": sorted({size for size, _ in calls}),
-            "generator passed on": all(generator is rng for _, generator in calls)}
+            "generators passed on": [identity(generator) for _, generator in calls]}
 
 
 @check("train_model", points=0.5, judge=judge_decreasing,
        hints=[TRAINS_WITH_YOUR_TRAIN_STEP, TRAIN_MODEL_SIGNATURE])
 def losses_decrease(m, device, rng):
-    """the per-epoch losses go down (notes' data, 5 epochs)"""
+    """the per-epoch losses go down (notes' data, 5 epochs)
+
+    The judge also holds them to the reference's losses on the same data and batches (see
+    judge_decreasing): decreasing numbers that are not this data's earn nothing."""
     _, _, losses, _ = train(m, device, rng, n=400, epochs=5, batch_size=40, lr=0.01)
     return {"losses": [capture(float, v) for v in losses]}
 
