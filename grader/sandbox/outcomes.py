@@ -32,6 +32,11 @@ class RunFailure:
     duration_s: float = 0.0
 
 
+OVER_TIME_LIMIT = "took longer than {limit:g} s and was stopped (an endless loop?)"
+"""A run stopped at its check's time limit (not at the CPU-time or the submission's limit):
+the session then skips the rest of its exercise."""
+
+
 Outcome = Observed | RunFailure
 
 

@@ -32,7 +32,7 @@ from grader.model.limits import Limits
 from grader.model.plan import Plan, RunKey
 from grader.sandbox import jail, pool
 from grader.sandbox.jail import Level
-from grader.sandbox.outcomes import Observations, RunFailure
+from grader.sandbox.outcomes import OVER_TIME_LIMIT, Observations, RunFailure
 from grader.sandbox.protocol import ChildJob
 from grader.sandbox.supervisor import Collector, Supervisor
 
@@ -123,6 +123,9 @@ def _run_group(job: SessionJob, limits: Limits, runs: tuple[RunKey, ...], launch
     time_limits = {c.id: c.time_limit_s for c in job.plan.checks}
     pending = list(runs)
     while pending:
+        pending = _skip_timed_out_exercises(pending, collector)
+        if not pending:
+            return
         if time.monotonic() >= deadline:
             for key in pending:
                 collector.outcomes[key] = RunFailure(
@@ -141,6 +144,37 @@ def _run_group(job: SessionJob, limits: Limits, runs: tuple[RunKey, ...], launch
         if pending and not done and time.monotonic() < deadline:
             collector.outcomes[pending[0]] = RunFailure("error", child.exit_description())
             pending = pending[1:]
+
+
+_OVER_TIME_LIMIT = OVER_TIME_LIMIT.split("{", 1)[0]
+
+
+def _exercise(check_id: str) -> str:
+    return check_id.split("/", 1)[0]
+
+
+def _skip_timed_out_exercises(pending: list[RunKey], collector: Collector) -> list[RunKey]:
+    """``pending`` without the runs of exercises where a run was stopped at its time limit,
+    which are reported as ``timeout`` without running: one endless loop costs its own exercise one
+    check's time limit, not the others' share of the submission's wall clock."""
+    culprits: dict[str, str] = {}
+    for key, outcome in collector.outcomes.items():
+        if (isinstance(outcome, RunFailure) and outcome.status == "timeout"
+                and outcome.message.startswith(_OVER_TIME_LIMIT)):
+            culprits.setdefault(_exercise(key.check), key.check)
+    if not culprits:
+        return pending
+    left = []
+    for key in pending:
+        culprit = culprits.get(_exercise(key.check))
+        if culprit is None:
+            left.append(key)
+        else:
+            collector.outcomes[key] = RunFailure(
+                "timeout", f"not run: {culprit} ran out of time first, so the rest of "
+                           f"{_exercise(key.check)} was skipped (its other checks would "
+                           "likely loop too)")
+    return left
 
 
 def _child_job(job: SessionJob, runs: list[RunKey], limits: Limits, workdir: Path) -> ChildJob:

@@ -23,7 +23,7 @@ from grader.model.limits import Limits
 from grader.model.observations import Raised
 from grader.model.plan import RunKey
 from grader.sandbox.codec import decode_raised, decode_value
-from grader.sandbox.outcomes import Observations, Observed, Outcome, RunFailure
+from grader.sandbox.outcomes import OVER_TIME_LIMIT, Observations, Observed, Outcome, RunFailure
 from grader.sandbox.pool import Zygote, ZygoteGone
 from grader.sandbox.protocol import TAMPERED_EXIT, ChildFrame, ChildJob, parse_child_frame
 from grader.sandbox.wire import FrameReader, WireError
@@ -244,7 +244,7 @@ class Supervisor:
                 message = (f"stopped: the submission used up its {self.limits.wall_s:g} s "
                            "time limit during this check")
             else:
-                message = f"took longer than {limit:g} s and was stopped (an endless loop?)"
+                message = OVER_TIME_LIMIT.format(limit=limit)
             c.outcomes[key] = RunFailure("timeout", message, now - self.in_flight_since)
             self.in_flight = None
 
@@ -290,8 +290,11 @@ class Supervisor:
             key = self._in_flight(frame)
             limit = self.time_limits[key.check]
             c.outcomes[key] = RunFailure(
-                "timeout", f"took longer than {limit:g} s and was stopped (an endless loop?)",
+                "timeout", OVER_TIME_LIMIT.format(limit=limit),
                 float(frame["duration_s"]))
+            # The exercise's other runs would likely loop too: the session reports them
+            # without running them, and a fresh child carries on with the other exercises.
+            return True
         self._advance()
         return False
 
