@@ -35,6 +35,7 @@ from helpers import (
     SOLUTIONS,
     SUBMISSIONS_04,
     assert_loses_exactly,
+    by_id,
     failing,
     on_solution,
     write_assignment,
@@ -360,3 +361,20 @@ def test_a_summary_carries_nothing_the_submissions_process_wrote(tiny):
     assert summaries[(DOUBLES, "cpu")].startswith("the code raised an exception")
     assert summaries[(KEEPS, "cpu")].startswith("the check did not finish")
     assert summaries[(DOUBLES, "cuda")] == "not run on this machine"
+
+
+def test_a_failure_that_may_come_from_another_exercise_says_so(a04, tmp_path):
+    """relu_linear_grads is written on MyReLU: with MyReLU's backward wrong, its failure
+    names MyReLU as the likely cause; with only its own bug, it does not."""
+    grading, _ = in_process()
+    bug = on_solution(SUBMISSIONS_04 / "bug_passthrough_backward.py")
+    knocked = grade_source(grading, a04, bug, tmp_path)
+    notes = by_id(knocked, "relu_linear_grads/notes_numbers")
+    assert notes.status == "failed"
+    assert "relu_linear_grads uses MyReLU, which fails its own checks" in notes.message
+    assert "knock-on" in notes.summary
+    assert not any("knock-on" in c.message for c in knocked.checks
+                   if c.exercise != "relu_linear_grads")
+    own = grade_source(grading, a04, on_solution(SUBMISSIONS_04 / "bug_sum_loss.py"), tmp_path)
+    assert by_id(own, "relu_linear_grads/notes_numbers").status == "failed"
+    assert not any("knock-on" in c.message for c in own.checks)

@@ -21,6 +21,7 @@ import torch
 from grader import __version__
 from grader.intake.submissions import ModuleUnderTest
 from grader.judging.judge import judge_check
+from grader.judging.knock_on import mark_knock_ons
 from grader.judging.static import SourceFindings, apply_breaches, examine
 from grader.model.assignments import Assignment
 from grader.model.plan import Scope
@@ -98,7 +99,7 @@ def judge_submission(assignment: Assignment, display: str, submission_id: str, s
     findings = findings or SourceFindings()
     error = student.load_failure
     if not error:
-        checks = apply_breaches(checks, findings.breaches)
+        checks = mark_knock_ons(apply_breaches(checks, findings.breaches), findings.uses)
     return SubmissionResult(
         assignment=assignment.name,
         submission=submission_id,

@@ -11,12 +11,14 @@ without running anything of the submission.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from grader.intake.audit import audit_parsed
 from grader.intake.contracts import Breach, contract_breaches
 from grader.intake.submissions import ModuleUnderTest
 from grader.intake.syntax import SourceUnit, parse_units, resolve_aliases
+from grader.judging.knock_on import exercise_uses
 from grader.model.assignments import Assignment
 from grader.results import CheckResult, IntegrityFlag
 
@@ -31,6 +33,8 @@ class SourceFindings:
 
     breaches: tuple[Breach, ...] = ()
     flags: tuple[IntegrityFlag, ...] = ()
+    uses: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """The other exercises each exercise's definition names (:mod:`~.knock_on`)."""
 
 
 def examine(assignment: Assignment, module: ModuleUnderTest) -> SourceFindings:
@@ -61,7 +65,7 @@ def examine(assignment: Assignment, module: ModuleUnderTest) -> SourceFindings:
         if assignment.contracts else ()
     flags.extend(IntegrityFlag(f.rule, f.label, f.line, f.code)
                  for f in audit_parsed(parsed, aliases))
-    return SourceFindings(breaches, tuple(flags))
+    return SourceFindings(breaches, tuple(flags), exercise_uses(parsed, assignment.exercises))
 
 
 def apply_breaches(checks: list[CheckResult], breaches: tuple[Breach, ...]) -> list[CheckResult]:
