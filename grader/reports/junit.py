@@ -1,10 +1,13 @@
-"""JUnit XML for CI: one ``<testsuite>`` per assignment, one ``<testcase>`` per check and device.
+"""JUnit XML for CI: one ``<testsuite>`` per assignment, one ``<testcase>`` per check.
 
 CI systems (GitHub Actions reporters, GitLab, Jenkins) read this format to list what failed;
 its common schema is the Ant/Jenkins one: ``testsuites > testsuite > testcase`` with
-``failure``, ``error`` or ``skipped`` inside. A failed check is a ``failure``; a check that
-errored or timed out, or a submission that could not be loaded, is an ``error``; a device
-absent on this machine is ``skipped`` with the reason.
+``failure``, ``error`` or ``skipped`` inside. A check is one test case whatever the devices
+it ran on: its verdict is the worst of theirs (a failed run is a ``failure``; one that
+errored or timed out, or a submission that could not be loaded, an ``error``), and each
+device's status is a ``<property>`` of the case, so a CUDA run that could not run on a
+runner without a GPU is said there, not counted as a second, skipped test. A check that ran
+on no device here is ``skipped`` with the reason.
 
 Messages come from student code (exception texts, printed values), so characters that XML 1.0
 cannot hold (NUL, escape sequences) are replaced before writing, and the document is built
@@ -21,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from grader.reports import first_line, for_students, format_points
-from grader.results import SubmissionResult, write_atomic
+from grader.results import CheckResult, SubmissionResult, write_atomic
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 _KINDS = {"failed": "failure", "error": "error", "timeout": "error", "skipped": "skipped"}
@@ -30,6 +33,23 @@ _KINDS = {"failed": "failure", "error": "error", "timeout": "error", "skipped": 
 def _clean(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
+
+
+_SEVERITY = {"skipped": 0, "passed": 1, "failed": 2, "timeout": 3, "error": 3}
+
+
+def _by_check(checks: Sequence[CheckResult]) -> list[list[CheckResult]]:
+    """The results of each check (one per device), in the order of their first appearance."""
+    grouped: dict[str, list[CheckResult]] = {}
+    for check in checks:
+        grouped.setdefault(check.id, []).append(check)
+    return list(grouped.values())
+
+
+def worst(runs: Sequence[CheckResult]) -> CheckResult:
+    """The run that decides a check's verdict: an error or time-out over a failure over a
+    pass; skipped only when no device ran it."""
+    return max(runs, key=lambda c: _SEVERITY.get(c.status, 0))
 
 
 def junit_xml(results: Sequence[SubmissionResult]) -> str:
@@ -50,16 +70,24 @@ def junit_xml(results: Sequence[SubmissionResult]) -> str:
                             ("status", result.status)):
             ET.SubElement(props, "property", name=name, value=value)
         counts: dict[str, int] = dict.fromkeys(totals, 0)
-        for check in result.checks:
+        for runs in _by_check(result.checks):
+            first = runs[0]
             case = ET.SubElement(suite, "testcase",
-                                 classname=f"{result.assignment}.{check.exercise}",
-                                 name=f"{check.id}[{check.device}]",
-                                 time=f"{check.duration_s:.3f}")
+                                 classname=f"{result.assignment}.{first.exercise}",
+                                 name=first.id, time=f"{sum(c.duration_s for c in runs):.3f}")
+            props = ET.SubElement(case, "properties")
+            for run in runs:
+                value = run.status if run.status != "skipped" else \
+                    f"skipped: {first_line(run.message) or 'not run here'}"
+                ET.SubElement(props, "property", name=run.device, value=_clean(value))
             counts["tests"] += 1
+            check = worst(runs)
             kind = _KINDS.get(check.status)
             if kind is None:
                 continue
             message = check.message or check.status
+            if len(runs) > 1 and kind != "skipped":
+                message = f"[{check.device}] {message}"
             if result.status == "error" and result.error:
                 message = f"the submission could not be graded: {result.error}"
             element = ET.SubElement(case, kind, message=_clean(first_line(message)))

@@ -1,7 +1,9 @@
 """The Markdown summary of ``grade ci``: what a pull request's job summary shows.
 
-Per assignment, a table of exercises (points and status), then the failing checks with the
-first line of their message. GitHub renders job summaries as GitHub-flavoured Markdown with
+It leads with one line per assignment (points and status), then per assignment a table of
+exercises and the failing checks: the first line of each message with its hints, a message
+shared by several checks written once with all of their names (one mistake often fails
+several checks alike). GitHub renders job summaries as GitHub-flavoured Markdown with
 HTML allowed, so everything that comes from a submission is escaped: ``|`` would split a
 table cell, a newline would end the row, backticks and ``<`` could start code or markup.
 """
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from grader.reports import first_line, for_students, format_points
-from grader.results import SubmissionResult, write_atomic
+from grader.results import CheckResult, SubmissionResult, write_atomic
 
 MAX_FAILURES = 20
 _STATUS = {"passed": "✅ passed", "failed": "❌ failed", "skipped": "⏭️ skipped"}
@@ -38,6 +40,12 @@ def summary_markdown(results: Sequence[SubmissionResult]) -> str:
     out.append(f"## grade: {format_points(total)} / {format_points(most)} "
                f"{'✅' if passed else '❌'}")
     out.append("")
+    out.append("| Assignment | Points | Status |")
+    out.append("|---|---:|---|")
+    for result in results:
+        out.append(f"| {_cell(result.assignment)} | {format_points(result.score)} / "
+                   f"{format_points(result.max_score)} | {_assignment_status(result)} |")
+    out.append("")
     for result in results:
         title = f" — {_cell(result.title)}" if result.title and result.title != result.assignment \
             else ""
@@ -54,7 +62,7 @@ def summary_markdown(results: Sequence[SubmissionResult]) -> str:
         out.append("|---|---:|---|")
         for exercise, (got, best) in result.exercise_scores().items():
             ran = [c for c in result.checks if c.exercise == exercise and c.status != "skipped"]
-            bad = [c for c in ran if c.status in ("failed", "error", "timeout")]
+            bad = [c for c in ran if c.status in NOT_PASSED]
             if bad:
                 status = f"❌ {len(bad)} of {len(ran)} checks failed"
             elif not ran:
@@ -64,18 +72,45 @@ def summary_markdown(results: Sequence[SubmissionResult]) -> str:
             out.append(f"| {_cell(exercise)} | {format_points(got)} / {format_points(best)} "
                        f"| {status} |")
         out.append("")
-        failing = [c for c in result.checks if c.status in ("failed", "error", "timeout")]
+        failing = [c for c in result.checks if c.status in NOT_PASSED]
         if failing and result.status != "error":
             out.append("Failing checks:")
             out.append("")
-            for c in failing[:MAX_FAILURES]:
-                label = c.title or c.id
-                out.append(f"- **{_cell(label)}** ({_cell(c.id)}, {c.device}, {c.status}): "
-                           f"{_cell(first_line(c.message) or c.status)}")
-            if len(failing) > MAX_FAILURES:
-                out.append(f"- … and {len(failing) - MAX_FAILURES} more in the HTML report")
+            groups = _alike(failing)
+            for (text, hints), checks in groups[:MAX_FAILURES]:
+                names = ", ".join(f"**{_cell(c.title or c.id)}** ({_cell(c.id)}, {c.device}, "
+                                  f"{c.status})" for c in checks)
+                hint = "".join(f" — {_cell(h)}" for h in hints)
+                out.append(f"- {names}: {_cell(text)}{hint}")
+            if len(groups) > MAX_FAILURES:
+                out.append(f"- … and {len(groups) - MAX_FAILURES} more in the HTML report")
             out.append("")
     return "\n".join(out)
+
+
+NOT_PASSED = ("failed", "error", "timeout")
+
+
+def _assignment_status(result: SubmissionResult) -> str:
+    if result.status == "error":
+        return "❌ could not be graded"
+    ran = [c for c in result.checks if c.status != "skipped"]
+    bad = [c for c in ran if c.status in NOT_PASSED]
+    if bad:
+        return f"❌ {len(bad)} of {len(ran)} checks failed"
+    return _STATUS["passed"] if ran else _STATUS["skipped"]
+
+
+def _alike(checks: Sequence[CheckResult]) -> list[tuple[tuple[str, tuple[str, ...]],
+                                                         list[CheckResult]]]:
+    """Failing checks grouped by what they say (the message's first line and its hints),
+    in the order each message first appears."""
+    groups: dict[tuple[str, tuple[str, ...]], list[CheckResult]] = {}
+    for c in checks:
+        lines = [line.strip() for line in (c.message or c.status).splitlines()]
+        hints = tuple(line for line in lines[1:] if line.startswith("Hint: "))
+        groups.setdefault((first_line(c.message) or c.status, hints), []).append(c)
+    return list(groups.items())
 
 
 def write_summary(results: Sequence[SubmissionResult], path: Path) -> str:
