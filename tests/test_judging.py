@@ -378,3 +378,18 @@ def test_a_failure_that_may_come_from_another_exercise_says_so(a04, tmp_path):
     own = grade_source(grading, a04, on_solution(SUBMISSIONS_04 / "bug_sum_loss.py"), tmp_path)
     assert by_id(own, "relu_linear_grads/notes_numbers").status == "failed"
     assert not any("knock-on" in c.message for c in own.checks)
+
+
+@pytest.mark.parametrize("source", ["", "\n\n", "# my solution will go here\n"])
+def test_a_file_with_no_code_is_said_to_be_empty_once(a04, tmp_path, source):
+    from grader.reports.terminal import render_summary
+
+    grading, executor = in_process()
+    result = grade_source(grading, a04, source, tmp_path)
+    assert result.status == "error" and "the file is empty" in (result.error or "")
+    cpu = [c for c in result.checks if c.device == "cpu"]
+    assert result.score == 0 and cpu and all(c.status == "error" for c in cpu)
+    assert not any(job.module.display.endswith(f"{a04.module}.py")
+                   and not job.module.display.startswith("solutions/") for job in executor.calls)
+    text = render_summary(result, None, False)
+    assert text.count("the file is empty") == 1 and "AttributeError" not in text

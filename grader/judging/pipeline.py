@@ -12,6 +12,7 @@ can keep its workers observing while another thread judges and writes.
 
 from __future__ import annotations
 
+import ast
 import platform
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -80,11 +81,28 @@ class Grading:
     def observe(self, assignment: Assignment, module: ModuleUnderTest, scope: Scope
                 ) -> Observations:
         """The submission's session: every run of the checks in ``scope``."""
-        if module.problem is not None:  # a notebook that cannot be read: nothing to run
-            return Observations(load_failure=module.problem, load_failure_summary=module.problem,
+        problem = module.problem or _empty(module)
+        if problem is not None:  # nothing to run: a notebook that cannot be read, no code
+            return Observations(load_failure=problem, load_failure_summary=problem,
                                 notes=module.notes)
         return self.executor(SessionJob(assignment.plan(scope, salt=self.salt), module,
                                         self.level))
+
+
+def _empty(module: ModuleUnderTest) -> str | None:
+    """Why a ``.py`` file with no code in it (nothing, blank lines or comments) is not run:
+    said once, instead of one "has no attribute" per check."""
+    if module.cells:
+        return None
+    try:
+        if module.source.stat().st_size > 64 * 1024:
+            return None
+        tree = ast.parse(module.source.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return None  # the child reports what is wrong with it
+    if tree.body:
+        return None
+    return f"{module.display}: the file is empty (no code in it yet)"
 
 
 def judge_submission(assignment: Assignment, display: str, submission_id: str, scope: Scope,
