@@ -27,6 +27,7 @@ OVERRIDES = {
     "open_files": {"open_files": 64},
     "output": {"output_kb": 4},
     "processes": {"processes": 4},
+    "scratch": {"scratch_mb": 32},
 }
 
 CHECKS = "import torch\nfrom grader import check\n" + "".join(f'''
@@ -63,6 +64,12 @@ def stress(kind):
             f.close()
     elif kind == "output":  # 20 KB on stdout
         print("o" * 20_000)
+    elif kind == "scratch":  # 40 MiB in the work dir, in 1 MiB files
+        for i in range(40):
+            with open(f"scratch{i}.bin", "wb") as f:
+                f.write(bytes(1 << 20))
+        for i in range(40):
+            os.remove(f"scratch{i}.bin")
     elif kind == "processes":  # 20 threads at once
         threads = [threading.Thread(target=time.sleep, args=(0.5,)) for _ in range(20)]
         for t in threads:
@@ -110,6 +117,16 @@ def test_a_check_that_overrides_the_output_limit_has_its_output_cut_there(result
     assert stdout.count("truncated") == 1
     # All of the default check's 20,000 characters, 4 KiB of the limited one's.
     assert re.sub(r"\[\.\.\. output truncated.*\]", "", stdout).count("o") == 20_000 + 4096
+
+
+def test_a_check_that_overrides_the_scratch_size_has_only_that_much_to_write(result):
+    """At the strict level a check's writable places are as large as its limit says (a
+    zygote of that size serves it); elsewhere the limit does not apply."""
+    if result.environment is None or result.environment.sandbox != "strict":
+        pytest.skip("the scratch size is the strict level's")
+    assert status(result, "scratch_default")[0] == "passed"
+    verdict, message = status(result, "scratch_limited")
+    assert verdict == "failed" and "No space left on device" in message, message
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="the kernel does not hold root to RLIMIT_NPROC")

@@ -13,7 +13,8 @@ from typing import Any
 
 from grader.errors import AssignmentError
 
-PER_CHECK = ("cpu_s", "memory_mb", "processes", "file_size_mb", "open_files", "output_kb")
+PER_CHECK = ("cpu_s", "memory_mb", "processes", "file_size_mb", "open_files", "output_kb",
+             "scratch_mb")
 """The limits one check may override. A check's wall clock is its ``time_limit``; ``wall_s``
 and ``load_s`` belong to the whole submission."""
 
@@ -36,6 +37,9 @@ class Limits:
     """Open file descriptors (RLIMIT_NOFILE)."""
     output_kb: int = 64
     """Captured stdout and stderr kept per stream; the rest is read and thrown away."""
+    scratch_mb: int = 256
+    """At the strict level, the memory of every place a submission can write: ``/tmp``
+    (which holds its work dir, three quarters) and ``/dev/shm`` (a quarter), together."""
     load_s: float = 30.0
     """Wall-clock seconds to start the child and import the submission (all of a notebook's
     cells together)."""

@@ -69,7 +69,7 @@ def _python_dirs() -> list[str]:
 
 
 def command(inner: list[str], workdir: Path, grader_package: Path, cuda: bool,
-            writable_root: bool = True) -> list[str]:
+            writable_root: bool = True, scratch_mb: int = SCRATCH_MB) -> list[str]:
     """``inner`` (the child's command line) wrapped in bubblewrap; without
     ``writable_root``, ``workdir`` is read-only inside and only the capped in-memory
     ``/tmp`` and ``/dev/shm`` can be written."""
@@ -81,8 +81,8 @@ def command(inner: list[str], workdir: Path, grader_package: Path, cuda: bool,
     args = [bwrap, "--unshare-all", *_no_nested_namespaces(bwrap), "--die-with-parent",
             "--new-session", "--cap-drop", "ALL",
             "--proc", "/proc", "--dev", "/dev",
-            "--size", str((SCRATCH_MB * 3 // 4) << 20), "--tmpfs", "/tmp",
-            "--size", str((SCRATCH_MB // 4) << 20), "--tmpfs", "/dev/shm"]
+            "--size", str((scratch_mb * 3 // 4) << 20), "--tmpfs", "/tmp",
+            "--size", str(max(scratch_mb // 4, 1) << 20), "--tmpfs", "/dev/shm"]
     for path in _SYSTEM_DIRS:
         args += ["--ro-bind-try", path, path]
     for path in _ETC_FILES:
@@ -167,8 +167,8 @@ def child_environment(workdir: Path) -> dict[str, str]:
 
 def launch(entry: str, args: Sequence[str], *, root: Path, level: Level, allow_cuda: bool,
            pass_fds: Sequence[int] = (), stderr: int | IO[bytes] | None = subprocess.DEVNULL,
-           environment: Mapping[str, str] | None = None, writable_root: bool = True
-           ) -> subprocess.Popen[bytes]:
+           environment: Mapping[str, str] | None = None, writable_root: bool = True,
+           scratch_mb: int = SCRATCH_MB) -> subprocess.Popen[bytes]:
     """Start ``entry`` (``"module:function"`` of the grader, called with no arguments; it
     reads ``sys.argv[1:]``, which is ``args``) as a sandboxed Python process working in
     ``root``.
@@ -185,7 +185,7 @@ def launch(entry: str, args: Sequence[str], *, root: Path, level: Level, allow_c
     inner = [sys.executable, "-I", "-u", "-B", "-c", boot]
     if level == "strict":
         command_line = command([*inner, GRADER_MOUNT, *args], root, GRADER_PACKAGE, allow_cuda,
-                               writable_root)
+                               writable_root, scratch_mb)
     else:
         command_line = [*inner, str(GRADER_PACKAGE.parent), *args]
     env = {**child_environment(root), **(environment or {})}

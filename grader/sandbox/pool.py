@@ -49,8 +49,9 @@ class Forked:
 class Zygote:
     """One warm parent and the socket to it."""
 
-    def __init__(self, level: Level, allow_cuda: bool) -> None:
-        self.level, self.allow_cuda = level, allow_cuda
+    def __init__(self, level: Level, allow_cuda: bool, scratch_mb: int = jail.SCRATCH_MB
+                 ) -> None:
+        self.level, self.allow_cuda, self.scratch_mb = level, allow_cuda, scratch_mb
         self.warm = self.warm_optimizers = False
         self.root = Path(tempfile.mkdtemp(prefix="grade-worker-"))
         ours, theirs = socket.socketpair()
@@ -63,7 +64,8 @@ class Zygote:
                 "grader.sandbox.zygote:main",
                 [str(theirs.fileno()), "pidns" if level == "strict" else "shared"],
                 root=self.root, level=level, allow_cuda=allow_cuda,
-                pass_fds=(theirs.fileno(),), stderr=subprocess.PIPE, writable_root=False)
+                pass_fds=(theirs.fileno(),), stderr=subprocess.PIPE, writable_root=False,
+                scratch_mb=scratch_mb)
         finally:
             theirs.close()
         self._expect("ready", STARTUP_S)
@@ -188,16 +190,24 @@ class Zygote:
                 + (f": {lines[-1]}" if lines else ""))
 
 
+def _scratch(level: Level, scratch_mb: int) -> int:
+    return scratch_mb if level == "strict" else jail.SCRATCH_MB
+
+
 class Pool:
-    """Idle zygotes by (level, CUDA allowed); each lent to one session at a time."""
+    """Idle zygotes by (level, CUDA allowed, scratch size); each lent to one session at a
+    time. The scratch size is the strict level's (its tmpfs are made when the zygote
+    starts); at the basic level it is always the default."""
 
     def __init__(self) -> None:
-        self._idle: dict[tuple[Level, bool], list[Zygote]] = {}
+        self._idle: dict[tuple[Level, bool, int], list[Zygote]] = {}
         self._lock = threading.Lock()
 
-    def acquire(self, level: Level, allow_cuda: bool) -> Zygote:
+    def acquire(self, level: Level, allow_cuda: bool, scratch_mb: int = jail.SCRATCH_MB
+                ) -> Zygote:
+        scratch_mb = _scratch(level, scratch_mb)
         with self._lock:
-            idle = self._idle.get((level, allow_cuda), [])
+            idle = self._idle.get((level, allow_cuda, scratch_mb), [])
             while idle:
                 zygote = idle.pop()
                 if zygote.alive():
@@ -205,10 +215,10 @@ class Pool:
                 zygote.close()
         # Started from one long-lived thread: bubblewrap's --die-with-parent follows the
         # thread that started it, and a session's thread ends before its zygote should.
-        return _SPAWNER.submit(Zygote, level, allow_cuda).result()
+        return _SPAWNER.submit(Zygote, level, allow_cuda, scratch_mb).result()
 
     def prepare(self, level: Level, allow_cuda: bool, count: int = 1, warm: bool = False,
-                optimizers: bool = True) -> None:
+                optimizers: bool = True, scratch_mb: int = jail.SCRATCH_MB) -> None:
         """Have ``count`` zygotes idle for the sessions to come, starting the missing ones
         at once; waits until they are ready (and, with ``warm``, warmed up, ``torch.optim``
         included with ``optimizers``: a batch's children then find torch's lazy imports
@@ -216,7 +226,7 @@ class Pool:
         Without ``warm`` a zygote is left untouched until its first reset, as a single
         ``grade check`` needs. Called while the caller's own imports run in another thread,
         or before a batch's workers start."""
-        key = (level, allow_cuda)
+        key = (level, allow_cuda, _scratch(level, scratch_mb))
         with self._lock:
             ready = self._idle.pop(key, [])
         keep = [z for z in ready if z.alive()]
@@ -225,7 +235,7 @@ class Pool:
                 zygote.close()
 
         def start(zygote: Zygote | None) -> Zygote:
-            zygote = zygote or Zygote(level, allow_cuda)
+            zygote = zygote or Zygote(*key)
             if warm:
                 zygote.warm_up(optimizers)
             return zygote
@@ -259,7 +269,8 @@ class Pool:
             else:
                 entry.unlink(missing_ok=True)
         with self._lock:
-            self._idle.setdefault((zygote.level, zygote.allow_cuda), []).append(zygote)
+            self._idle.setdefault((zygote.level, zygote.allow_cuda, zygote.scratch_mb),
+                                  []).append(zygote)
 
     def idle(self) -> list[Zygote]:
         with self._lock:

@@ -83,19 +83,25 @@ class _Launcher:
         self.level, self.allow_cuda = level, allow_cuda
         self.zygote: pool.Zygote | None = None
 
-    def current(self) -> pool.Zygote:
+    def current(self, scratch_mb: int) -> pool.Zygote:
+        """A live zygote whose writable places hold ``scratch_mb`` (at the strict level they
+        are made when it starts: runs under another size need another zygote)."""
         if self.zygote is not None and not self.zygote.alive():
             self.zygote.close()
             self.zygote = None
+        if (self.zygote is not None and self.level == "strict"
+                and self.zygote.scratch_mb != scratch_mb):
+            pool.POOL.release(self.zygote)
+            self.zygote = None
         if self.zygote is None:
             try:
-                self.zygote = pool.POOL.acquire(self.level, self.allow_cuda)
+                self.zygote = pool.POOL.acquire(self.level, self.allow_cuda, scratch_mb)
             except (pool.ZygoteGone, OSError) as exc:
                 raise GraderError(f"cannot start a grading process: {exc}") from None
         return self.zygote
 
-    def workdir(self) -> Path:
-        return self.current().root / "job"
+    def workdir(self, scratch_mb: int) -> Path:
+        return self.current(scratch_mb).root / "job"
 
     def close(self) -> None:
         if self.zygote is not None:
@@ -132,11 +138,11 @@ def _run_group(job: SessionJob, limits: Limits, runs: tuple[RunKey, ...], launch
                     "timeout", f"not run: the submission used up its {limits.wall_s:g} s "
                                "time limit")
             return
-        workdir = launcher.workdir()
+        workdir = launcher.workdir(limits.scratch_mb)
         _prepare_workdir(workdir, job.module)
         child = Supervisor(_child_job(job, pending, limits, workdir), pending, job.module, limits,
                            time_limits, deadline, collector)
-        child.run(launcher.current())
+        child.run(launcher.current(limits.scratch_mb))
         done = [k for k in pending if k in collector.outcomes]
         pending = [k for k in pending if k not in collector.outcomes]
         if collector.load_failed:
