@@ -41,6 +41,10 @@ BUGS = {
     "bug_sgd_without_no_grad": ({"sgd_step/records_no_history"}, "torch.no_grad()"),
     "bug_train_step_tensor": ({"train_step/returns_float"}, "loss.item()"),
     "bug_loss_without_half": ({"LinearRegression/loss_func"}, "halves it"),
+    # The grader seeds torch's global generator too: had it the seed the check gives its
+    # own generator, w drawn from the global state would be the expected w.
+    "bug_lr_ignores_generator": ({"LinearRegression/w_from_generator"},
+                                 "torch's global random state"),
 }
 
 # The public checks that call data_iter: on CUDA, a CPU index fails every one of them.

@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 from grader.intake.notebooks import MARKER
+from grader.intake.syntax import parse_tree
 from grader.model.assignments import discover, load_assignment
 
 GRADED_MARK = f"{MARKER} graded"
@@ -100,7 +101,7 @@ def _exercise_of(title: str) -> str:
 def _definitions(stub: str) -> tuple[str, list[tuple[str, str]]]:
     """The stub's code before its first definition, and each top-level definition with the
     comments above it."""
-    tree = ast.parse(stub)
+    tree = parse_tree(stub)
     lines = stub.splitlines(keepends=True)
     nodes = [n for n in tree.body if isinstance(n, ast.FunctionDef | ast.ClassDef)]
     if not nodes:

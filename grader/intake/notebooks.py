@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from grader.intake.source_text import normalize_newlines
+from grader.intake.syntax import parse_tree
 from grader.model.observations import Raised
 
 MAX_CELL_FRAMES = 3
@@ -61,7 +63,9 @@ def read_cells(path: Path) -> tuple[tuple[NotebookCell, ...], tuple[str, ...]]:
 
     name = path.name
     try:
-        text = path.read_text(encoding="utf-8")
+        # JSON in UTF-8, as nbformat says; a byte-order mark some Windows tools add is not
+        # part of the JSON (RFC 8259 lets a reader ignore it), so it is left out.
+        text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise NotebookError(f"{name} cannot be read: {exc}") from None
     if not text.strip():
@@ -104,6 +108,7 @@ def _code_cells(notebook: Any) -> tuple[NotebookCell, ...]:
         if cell.cell_type != "code":
             continue
         source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
+        source = normalize_newlines(source)  # cells saved on Windows may hold CRLF
         found.append((number, source, _mark(cell, source)))
     any_graded = any(mark == GRADED for _, _, mark in found)
     cells = []
@@ -146,7 +151,7 @@ def definitions_only(python: str) -> tuple[str, int]:
     top-level statements were left out. Source that does not parse is kept whole, so that
     the child reports its syntax error with the cell's number."""
     try:
-        tree = ast.parse(python)
+        tree = parse_tree(python)
     except SyntaxError:
         return python, 0
     lines = python.splitlines(keepends=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -111,9 +112,21 @@ def parse_units(units: Sequence[SourceUnit]) -> list[ParsedUnit]:
     return parsed
 
 
+_PARSING = threading.Lock()
+
+
+def parse_tree(source: str | bytes, filename: str = "<unknown>") -> ast.Module:
+    """``ast.parse``, one thread at a time. CPython 3.11 counts the depth of the tree it is
+    turning into Python objects in one place for all threads, so two threads parsing at
+    once (a batch reads each submission's source while it judges another) can fail with
+    ``SystemError: AST constructor recursion depth mismatch``."""
+    with _PARSING:
+        return ast.parse(source, filename)
+
+
 def parse_or_none(source: str, filename: str = "<unknown>") -> ast.Module | None:
     try:
-        return ast.parse(source, filename)
+        return parse_tree(source, filename)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 

@@ -12,7 +12,6 @@ can keep its workers observing while another thread judges and writes.
 
 from __future__ import annotations
 
-import ast
 import platform
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,6 +20,7 @@ import torch
 
 from grader import __version__
 from grader.intake.submissions import ModuleUnderTest
+from grader.intake.syntax import parse_tree
 from grader.judging.judge import judge_check
 from grader.judging.knock_on import mark_knock_ons
 from grader.judging.static import SourceFindings, apply_breaches, examine
@@ -97,7 +97,7 @@ def _empty(module: ModuleUnderTest) -> str | None:
     try:
         if module.source.stat().st_size > 64 * 1024:
             return None
-        tree = ast.parse(module.source.read_bytes())
+        tree = parse_tree(module.source.read_bytes())
     except (OSError, SyntaxError, ValueError):
         return None  # the child reports what is wrong with it
     if tree.body:

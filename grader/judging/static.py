@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from grader.intake.audit import audit_parsed
 from grader.intake.contracts import Breach, contract_breaches
+from grader.intake.source_text import decode_source
 from grader.intake.submissions import ModuleUnderTest
 from grader.intake.syntax import SourceUnit, parse_units, resolve_aliases
 from grader.judging.knock_on import exercise_uses
@@ -49,10 +50,11 @@ def examine(assignment: Assignment, module: ModuleUnderTest) -> SourceFindings:
                       if c.mode != "skip"]
     else:
         try:
-            data = module.source.read_bytes()
-        except OSError:
-            return SourceFindings()
-        candidates = [(module.display, data.decode("utf-8-sig", errors="replace"))]
+            # Decoded as the child decodes it: what is reviewed is what runs, line for line.
+            text = decode_source(module.source.read_bytes(), module.display)
+        except (OSError, SyntaxError):
+            return SourceFindings()  # nothing runs either: the child reports why
+        candidates = [(module.display, text)]
     for label, text in candidates:
         if len(text) > MAX_SOURCE_BYTES:
             flags.append(IntegrityFlag("unaudited", label, 0, f"over {MAX_SOURCE_BYTES >> 20} MiB "

@@ -11,6 +11,7 @@ happens in the grader's process.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import linecache
 import math
@@ -24,6 +25,8 @@ import time
 import types
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
+
+from grader.intake.source_text import decode_source, source_lines
 
 if TYPE_CHECKING:
     from grader.model.authoring import CheckSpec
@@ -221,10 +224,13 @@ def _new_module(name: str, path: str) -> types.ModuleType:
 
 
 def _load_module(name: str, path: str, display: str) -> types.ModuleType:
-    with open(path, encoding="utf-8") as f:
-        source = f.read()
+    """Run the file at ``path`` as module ``name``, its code and lines known as ``display``:
+    its bytes decoded as Python decodes a file it imports (byte-order mark, coding line,
+    CRLF and CR endings), a file Python would refuse being a SyntaxError at its line."""
+    with open(path, "rb") as f:
+        source = decode_source(f.read(), display)
     module = _new_module(name, path)
-    lines = source.splitlines(keepends=True)
+    lines = source_lines(source)
     linecache.cache[display] = (len(source), None, lines, display)
     code = compile(source, display, "exec", dont_inherit=True)
     exec(code, module.__dict__)
@@ -326,9 +332,12 @@ def seeder() -> Callable[[int, str, bool], Any]:
     # child): the CPU generator is seeded directly, CUDA's where it runs.
     seed_cpu, seed_cuda = torch.default_generator.manual_seed, torch.cuda.manual_seed_all
     seed_random, seed_numpy, generator = random.seed, numpy.random.seed, torch.Generator
+    digest, from_bytes = hashlib.sha256, int.from_bytes
 
     def seeded_generator(seed: int, device: str, cuda: bool) -> Any:
-        global_seed = (seed + 1) % 2**32
+        # Not seed + k: a check may seed a generator of its own with rng.initial_seed() + k,
+        # and code that ignores it would then draw the expected numbers from the global one.
+        global_seed = from_bytes(digest(b"global:%d" % seed).digest()[:4], "little")
         seed_cpu(global_seed)
         if cuda:
             seed_cuda(global_seed)

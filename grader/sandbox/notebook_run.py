@@ -140,7 +140,8 @@ def child_main() -> None:
     from grader.sandbox.child import apply_limits
 
     name, limits = sys.argv[1], json.loads(sys.argv[2])
-    notebook = nbformat.read(name, as_version=4)
+    with open(name, encoding="utf-8-sig") as f:  # a byte-order mark, as Windows editors add
+        notebook = nbformat.reads(f.read(), as_version=4)
     apply_limits(limits)
     client = NotebookClient(notebook, timeout=float(limits["cell_s"]), kernel_name="python3",
                             allow_errors=True, interrupt_on_timeout=True,

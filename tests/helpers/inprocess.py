@@ -17,6 +17,7 @@ from typing import Any
 
 import torch
 
+from grader.intake.source_text import decode_source
 from grader.model.assignments import load_check_sources
 from grader.model.authoring import CheckSpec
 from grader.model.observations import Raised
@@ -73,7 +74,7 @@ def _load(job: SessionJob) -> types.ModuleType:
                 exec(compile(cell.source, f"{job.module.display}, cell {cell.number}", "exec"),
                      module.__dict__)
     else:
-        source = job.module.source.read_text(encoding="utf-8")
+        source = decode_source(job.module.source.read_bytes(), job.module.display)
         exec(compile(source, job.module.display, "exec"), module.__dict__)
     return module
 
