@@ -14,9 +14,10 @@ from grader.course.build import build as build_assignment
 from grader.course.release import ReleaseOutcome
 from grader.course.release import release as make_release
 from grader.errors import AssignmentError, UsageError
+from grader.intake.batch_inputs import compile_id_pattern
 from grader.intake.submissions import ModuleUnderTest, module_from_path
 from grader.judging.pipeline import Grading
-from grader.model.assignments import Assignment, discover, find_assignment, load_assignment
+from grader.model.assignments import POINT_ELSEWHERE, Assignment, load_assignment, locate_course
 from grader.model.plan import Scope
 from grader.reports.html import write_report
 from grader.reports.junit import write_junit
@@ -45,23 +46,25 @@ class Target:
 
 
 def resolve_targets(path: Path | None, assignment: str | None, cwd: Path,
-                    level: Level | None = None) -> list[Target]:
-    """Turn ``grade check [PATH] [--assignment NAME]`` into assignments and modules; with a
-    sandbox ``level``, a notebook is read in the sandbox (else in this process)."""
-    assignments_dir = cwd / "assignments"
+                    level: Level | None = None, course: Path | None = None) -> list[Target]:
+    """Turn ``grade check [PATH] [--assignment NAME] [--course DIR]`` into assignments and
+    modules; with a sandbox ``level``, a notebook is read in the sandbox (else in this
+    process). Assignments are looked for in the course folder (:func:`locate_course`)."""
     if path is None:
+        in_course = locate_course(course, cwd)
         if assignment is not None:
-            roots = [find_assignment(assignment, assignments_dir)]
+            roots = [in_course.find(assignment)]
         else:
-            roots = discover(assignments_dir)
+            roots = in_course.discover()
             if not roots:
-                raise UsageError(f"no assignments under {assignments_dir}; name a PATH to check")
+                raise UsageError(f"no assignments in {in_course.where}; name a PATH to check, or "
+                                 f"{POINT_ELSEWHERE}")
         return [_target(load_assignment(r), r, level) for r in roots]
     if not path.exists():
         raise UsageError(f"{path} does not exist")
     home = path if path.is_dir() else path.parent
     if assignment is not None:
-        root = find_assignment(assignment, assignments_dir)
+        root = locate_course(course, cwd).find(assignment)
     elif (home / "assignment.toml").is_file():
         root = home
     else:
@@ -88,19 +91,21 @@ def check(
     scope: Scope = "public",
     sandbox: str = "auto",
     run_notebook: bool = False,
+    course: Path | None = None,
 ) -> list[CheckOutcome]:
     """Grade a student's working copy against the public checks and write its reports.
 
     ``out`` takes the place of ``reports/``: ``out/<assignment>/result.json`` and
     ``report.html`` are written for each assignment checked. With ``run_notebook``, a
     notebook submission is also run from top to bottom (:mod:`grader.sandbox.notebook_run`)
-    and its cells' outputs appear in the result and the report.
+    and its cells' outputs appear in the result and the report. ``course`` names the course
+    folder (default: ``$GRADE_COURSE``, else ``cwd``).
     """
     cwd = cwd or Path.cwd()
     out = out if out.is_absolute() else cwd / out
     path = path if path is None or path.is_absolute() else cwd / path
     grading = Grading(choose_level(sandbox))  # an unavailable strict level: refused here
-    targets = resolve_targets(path, assignment, cwd, grading.level)
+    targets = resolve_targets(path, assignment, cwd, grading.level, course)
     outcomes = []
     for target in targets:
         result = grading.grade(target.assignment, target.module, target.submission_id, scope,
@@ -133,11 +138,12 @@ def ci(
     cwd: Path | None = None,
     sandbox: str = "auto",
     step_summary: Path | None = None,
+    course: Path | None = None,
 ) -> CiOutcome:
     """:func:`check`, plus ``out/junit.xml`` and ``out/summary.md``; the summary is also
     appended to ``step_summary`` (``$GITHUB_STEP_SUMMARY`` on GitHub Actions) when given."""
     cwd = cwd or Path.cwd()
-    outcomes = check(path, assignment, out, cwd, sandbox=sandbox)
+    outcomes = check(path, assignment, out, cwd, sandbox=sandbox, course=course)
     out = out if out.is_absolute() else cwd / out
     results = [o.result for o in outcomes]
     junit_path, summary_path = out / "junit.xml", out / "summary.md"
@@ -153,21 +159,22 @@ def ci(
     return CiOutcome(outcomes, junit_path, summary_path, step_summary)
 
 
-def _assignments(assignment: str | None, cwd: Path) -> list[Assignment]:
-    assignments_dir = cwd / "assignments"
+def _assignments(assignment: str | None, cwd: Path, course: Path | None) -> list[Assignment]:
+    in_course = locate_course(course, cwd)
     if assignment is not None:
-        return [load_assignment(find_assignment(assignment, assignments_dir))]
-    roots = discover(assignments_dir)
+        return [load_assignment(in_course.find(assignment))]
+    roots = in_course.discover()
     if not roots:
-        raise UsageError(f"no assignments under {assignments_dir}")
+        raise UsageError(f"no assignments in {in_course.where}; {POINT_ELSEWHERE}")
     return [load_assignment(r) for r in roots]
 
 
 def build(assignment: str | None = None, cwd: Path | None = None, sandbox: str = "auto",
-          on_built: Callable[[BuildOutcome], None] | None = None) -> list[BuildOutcome]:
+          on_built: Callable[[BuildOutcome], None] | None = None,
+          course: Path | None = None) -> list[BuildOutcome]:
     """``grade build``: verify and record references for one assignment or all of them
     (:mod:`grader.course.build`); an assignment refused does not stop the others."""
-    chosen = _assignments(assignment, cwd or Path.cwd())
+    chosen = _assignments(assignment, cwd or Path.cwd(), course)
     grading = Grading(choose_level(sandbox))  # an unavailable strict level: refused here
     outcomes = []
     for loaded in chosen:
@@ -179,11 +186,12 @@ def build(assignment: str | None = None, cwd: Path | None = None, sandbox: str =
 
 
 def release(out: Path, assignment: str | None = None, cwd: Path | None = None,
-            grader_requirement: str | None = None) -> ReleaseOutcome:
+            grader_requirement: str | None = None,
+            course: Path | None = None) -> ReleaseOutcome:
     """``grade release``: the students' copy of the course (:mod:`grader.course.release`)."""
     cwd = cwd or Path.cwd()
     out = out if out.is_absolute() else cwd / out
-    chosen = _assignments(assignment, cwd)
+    chosen = _assignments(assignment, cwd, course)
     resolved = out.resolve()
     for a in chosen:
         if resolved == a.root.resolve() or a.root.resolve() in resolved.parents:
@@ -204,12 +212,17 @@ def batch(
     on_progress: Callable[[Progress], None] | None = None,
     salt: int | None = None,
     flagged: str = "keep",
+    course: Path | None = None,
+    id_pattern: str | None = None,
 ) -> BatchReport:
     """Grade every submission in ``submissions`` with public and hidden checks into ``out``
     (``grade batch``); see :mod:`grader.batch.run`. ``salt`` replays a graded run's
-    secret inputs (kept in its gradebook); by default a new one is drawn."""
+    secret inputs (kept in its gradebook); by default a new one is drawn. ``id_pattern``
+    (``--id-pattern``) takes each entry's id from its name instead of the naming rules of
+    :mod:`grader.intake.batch_inputs`."""
     cwd = cwd or Path.cwd()
-    root = find_assignment(assignment, cwd / "assignments")
+    root = locate_course(course, cwd).find(assignment)
+    pattern = compile_id_pattern(id_pattern) if id_pattern is not None else None
     if not submissions.is_absolute():
         submissions = cwd / submissions
     if not submissions.is_dir():
@@ -224,7 +237,7 @@ def batch(
     level = choose_level(sandbox) if dask is None else "basic"  # Dask workers choose their own
     request = BatchRequest(submissions, load_assignment(root), out, level,
                            workers or os.cpu_count() or 1, regrade, sandbox, dask, salt,
-                           flagged)
+                           flagged, pattern)
     return run_batch(request, on_progress)
 
 

@@ -10,6 +10,7 @@ import atexit
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -66,6 +67,14 @@ def _relative(path: Path) -> Path:
         return path
 
 
+def _course_option(command: Callable[..., None]) -> Callable[..., None]:
+    """``--course DIR``: the course folder, for every command that looks up assignments."""
+    return click.option(
+        "--course", type=click.Path(path_type=Path), default=None, metavar="DIR",
+        help="The course folder, the one holding assignments/ (default: $GRADE_COURSE, "
+             "else the current directory).")(command)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="grade")
 def cli() -> None:
@@ -83,8 +92,9 @@ def cli() -> None:
 @click.option("--run-notebook", is_flag=True,
               help="For a notebook: also run it from top to bottom, as Jupyter would, and "
                    "show every cell's output in the HTML report.")
+@_course_option
 def check(path: Path | None, assignment: str | None, out: Path, sandbox: str,
-          run_notebook: bool) -> None:
+          run_notebook: bool, course: Path | None) -> None:
     """Grade your work on the public checks and write an HTML report.
 
     PATH is an assignment folder, a stub file or a notebook (.ipynb) (default: every
@@ -92,7 +102,7 @@ def check(path: Path | None, assignment: str | None, out: Path, sandbox: str,
     """
     started = _prestart(sandbox)
     outcomes = _api(started).check(path, assignment, out, sandbox=sandbox,
-                                   run_notebook=run_notebook)
+                                   run_notebook=run_notebook, course=course)
     _finish_check(outcomes)
 
 
@@ -113,13 +123,15 @@ def _finish_check(outcomes: list[api.CheckOutcome]) -> None:
 @click.option("--sandbox", type=click.Choice(jail.LEVELS), default="auto", show_default=True,
               help="strict: inside bubblewrap, refusing to run without it; auto: strict "
                    "where bubblewrap works, else basic.")
-def ci(path: Path | None, assignment: str | None, out: Path, sandbox: str) -> None:
+@_course_option
+def ci(path: Path | None, assignment: str | None, out: Path, sandbox: str,
+       course: Path | None) -> None:
     """Like check, for CI: also writes junit.xml and summary.md (appended to
     $GITHUB_STEP_SUMMARY when it is set); exits 1 when a check fails."""
     step = os.environ.get("GITHUB_STEP_SUMMARY")
     started = _prestart(sandbox)
     outcome = _api(started).ci(path, assignment, out, sandbox=sandbox,
-                               step_summary=Path(step) if step else None)
+                               step_summary=Path(step) if step else None, course=course)
     click.echo(f"JUnit XML: {_relative(outcome.junit_xml)}   "
                f"Markdown summary: {_relative(outcome.summary_md)}"
                + ("   (appended to $GITHUB_STEP_SUMMARY)" if step else ""))
@@ -130,7 +142,8 @@ def ci(path: Path | None, assignment: str | None, out: Path, sandbox: str) -> No
 @click.option("--assignment", "-a", help="Build only this assignment (default: all of them).")
 @click.option("--sandbox", type=click.Choice(jail.LEVELS), default="auto", show_default=True,
               help="Where the solutions and stubs run (as for check).")
-def build(assignment: str | None, sandbox: str) -> None:
+@_course_option
+def build(assignment: str | None, sandbox: str, course: Path | None) -> None:
     """Verify that each solution scores full marks and each untouched stub zero, then record
     the public checks' reference results that `grade check` uses without solutions."""
 
@@ -147,7 +160,7 @@ def build(assignment: str | None, sandbox: str) -> None:
             for problem in outcome.problems:
                 click.echo(f"    {problem}")
 
-    outcomes = _api().build(assignment, sandbox=sandbox, on_built=show)
+    outcomes = _api().build(assignment, sandbox=sandbox, on_built=show, course=course)
     refused = [o.assignment for o in outcomes if not o.ok]
     if refused:
         click.echo(f"grade: not recorded: {', '.join(refused)}", err=True)
@@ -159,12 +172,15 @@ def build(assignment: str | None, sandbox: str) -> None:
               help="Folder for the students' copy (empty, new, or an earlier release).")
 @click.option("--assignment", "-a", help="Release only this assignment (default: all of them).")
 @click.option("--grader-requirement", metavar="SPEC",
-              help=f"What students install grade from (default: grade=={__version__}), e.g. "
-                   "a git URL; used in the README and the CI workflow of the release.")
-def release(out: Path, assignment: str | None, grader_requirement: str | None) -> None:
+              help="What students install the grader from instead of the wheel the release "
+                   "carries (wheels/), e.g. a git URL; used in the README and the CI workflow.")
+@_course_option
+def release(out: Path, assignment: str | None, grader_requirement: str | None,
+            course: Path | None) -> None:
     """Write what students receive: stubs, READMEs, notebook stubs, public checks and recorded
     references, with no solutions and no hidden checks."""
-    outcome = _api().release(out, assignment, grader_requirement=grader_requirement)
+    outcome = _api().release(out, assignment, grader_requirement=grader_requirement,
+                             course=course)
     click.echo(f"released {len(outcome.assignments)} assignment(s), {len(outcome.files)} "
                f"files, to {_relative(outcome.out)}: {', '.join(outcome.assignments)}")
     raise SystemExit(ExitCode.OK)
@@ -192,9 +208,14 @@ def release(out: Path, assignment: str | None, grader_requirement: str | None) -
 @click.option("--sandbox", type=click.Choice(jail.LEVELS), default="auto", show_default=True,
               help="strict: inside bubblewrap, refusing to run without it; auto: strict "
                    "where bubblewrap works, else basic.")
+@click.option("--id-pattern", metavar="REGEX",
+              help="Take each entry's id from its name with this Python regular expression "
+                   "(its group 'id', or group 1), instead of the whole name or an LMS "
+                   "export's login; an entry it does not match is not graded.")
+@_course_option
 def batch(submissions: Path, assignment: str, out: Path, workers: int | None,
           dask_address: str | None, regrade: bool, salt: int | None, flagged: str,
-          sandbox: str) -> None:
+          sandbox: str, id_pattern: str | None, course: Path | None) -> None:
     """Grade every submission in SUBMISSIONS (public and hidden checks), resumably."""
     started = None
     if dask_address is None and (workers is None or workers >= 1):
@@ -207,8 +228,10 @@ def batch(submissions: Path, assignment: str, out: Path, workers: int | None,
     bar = ProgressPrinter(sys.stderr.isatty())
     report = api.batch(submissions, assignment, out, workers=workers, regrade=regrade,
                        sandbox=sandbox, dask=dask_address, on_progress=bar.update, salt=salt,
-                       flagged=flagged)
+                       flagged=flagged, course=course, id_pattern=id_pattern)
     bar.finish()
+    for line in report.refused:
+        click.echo(f"not graded: {line}", err=True)
     for warning in report.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(summary_line(report))

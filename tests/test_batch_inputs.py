@@ -18,6 +18,7 @@ from grader.intake.batch_inputs import (
     MAX_ZIP_BYTES,
     MAX_ZIP_MEMBERS,
     Entry,
+    compile_id_pattern,
     discover_entries,
     prepare,
 )
@@ -89,20 +90,25 @@ def test_each_kind_of_entry_is_named_by_its_id(tmp_path: Path) -> None:
     assert found.ignored == () and found.problems == ()
 
 
-def test_lms_export_names_give_the_text_before_the_first_underscore(tmp_path: Path) -> None:
-    (tmp_path / "erin_12345_67890_custom_function.py").write_bytes(STUB)
-    (tmp_path / "frank_late_99_homework.ipynb").write_text("{}")
+def test_an_id_is_the_whole_name_without_the_extension(tmp_path: Path) -> None:
+    names = ["hw4_alice.py", "hw4_bob.py", "bug_relu.py", "bug_leaky.py",
+             "custom_function_v2.py", "frank_late_99_homework.ipynb"]
+    for name in names:
+        (tmp_path / name).write_bytes(STUB)
     make_zip(tmp_path / "gus_1_custom_function.zip", {"custom_function.py": STUB})
-    (tmp_path / "h_i").mkdir()  # a folder keeps its whole name
+    (tmp_path / "zhang_san").mkdir()  # a folder keeps its whole name
 
     found = discover_entries(tmp_path, MODULE)
 
-    assert [(e.id, e.kind) for e in found.entries] == [
-        ("erin", "py"), ("frank", "ipynb"), ("gus", "zip"), ("h_i", "folder")]
+    expected = sorted([(n.rsplit(".", 1)[0], n) for n in names]
+                      + [("gus_1_custom_function", "gus_1_custom_function.zip"),
+                         ("zhang_san", "zhang_san")])
+    assert [(e.id, e.source.name) for e in found.entries] == expected
+    assert found.problems == () and found.refused == ()
 
 
 def test_entries_come_sorted_by_id_whatever_the_file_names(tmp_path: Path) -> None:
-    for name in ("zed.py", "adam_9_x.py", "mia.ipynb"):
+    for name in ("zed.py", "adam_9_1_x.py", "mia.ipynb"):
         (tmp_path / name).write_bytes(STUB)
     (tmp_path / "bea").mkdir()
 
@@ -112,7 +118,7 @@ def test_entries_come_sorted_by_id_whatever_the_file_names(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("name", ["custom_function.py", "custom_function.ipynb",
-                                  "custom_function.zip", "custom_function_alice.py"])
+                                  "custom_function.zip"])
 def test_a_file_named_like_the_stub_names_no_student(tmp_path: Path, name: str) -> None:
     (tmp_path / name).write_bytes(STUB)
 
@@ -126,7 +132,7 @@ def test_a_file_named_like_the_stub_names_no_student(tmp_path: Path, name: str) 
 
 def test_two_entries_with_one_id_are_both_refused_and_both_named(tmp_path: Path) -> None:
     (tmp_path / "alice.py").write_bytes(STUB)
-    make_zip(tmp_path / "alice_123_custom_function.zip", {"custom_function.py": STUB})
+    make_zip(tmp_path / "alice_123_456_custom_function.zip", {"custom_function.py": STUB})
     (tmp_path / "Bob").mkdir()
     (tmp_path / "bob.ipynb").write_text("{}")
     (tmp_path / "carol.py").write_bytes(STUB)
@@ -137,7 +143,7 @@ def test_two_entries_with_one_id_are_both_refused_and_both_named(tmp_path: Path)
     messages = {p.id: p.message for p in found.problems}
     assert set(messages) == {"alice", "Bob"}
     assert "alice.py" in messages["alice"]
-    assert "alice_123_custom_function.zip" in messages["alice"]
+    assert "alice_123_456_custom_function.zip" in messages["alice"]
     assert "Bob" in messages["Bob"] and "bob.ipynb" in messages["Bob"]
 
 
@@ -253,7 +259,7 @@ def test_unpacking_keeps_the_saved_times(tmp_path: Path) -> None:
 
 def test_a_zip_prepares_a_module_that_module_from_path_accepts(
         tmp_path: Path, custom_function: Assignment) -> None:
-    archive = make_zip(tmp_path / "subs" / "alice_77_hw.zip",
+    archive = make_zip(tmp_path / "subs" / "alice_77_88_hw.zip",
                        {"hw/custom_function.py": STUB, "hw/weights.txt": b"0.5\n"})
     [entry] = discover_entries(tmp_path / "subs", custom_function.module).entries
 
@@ -436,3 +442,130 @@ def test_an_unsafe_id_is_never_used_as_a_folder(tmp_path: Path) -> None:
     archive = make_zip(tmp_path / "alice.zip", {"custom_function.py": STUB})
 
     assert "cannot name a folder" in refused(tmp_path, archive, entry_id="../alice")
+
+
+# --- LMS export names, --id-pattern, and what is said about entries left out --------------
+
+@pytest.mark.parametrize("name, kind, expected", [
+    ("zhangsan_LATE_123456_7890123_hw4.py", "py", "zhangsan"),
+    ("alice_123456_7890123_custom_function.py", "py", "alice"),
+    ("zhang_san_123456_7890123_custom_function-1.ipynb", "ipynb", "zhang_san"),
+    ("Alice Smith_4711_assignsubmission_file_custom_function.py", "py", "Alice Smith"),
+    ("Alice Smith_4711_assignsubmission_file_", "folder", "Alice Smith"),
+    ("Homework 4_asmith_attempt_2024-03-01-23-59-59_custom_function.py", "py", "asmith"),
+    ("hw_4_asmith_attempt_2024-03-01-23-59-59_work.zip", "zip", "asmith"),
+])
+def test_an_lms_export_name_gives_the_students_login_or_name(
+        tmp_path: Path, name: str, kind: str, expected: str) -> None:
+    if kind == "folder":
+        (tmp_path / name).mkdir()
+    elif kind == "zip":
+        make_zip(tmp_path / name, {"custom_function.py": STUB})
+    else:
+        (tmp_path / name).write_bytes(STUB)
+
+    found = discover_entries(tmp_path, MODULE)
+
+    assert [(e.id, e.source.name, e.kind) for e in found.entries] == [(expected, name, kind)]
+    assert found.problems == () and found.refused == ()
+
+
+def test_blackboards_attempt_receipts_are_skipped_without_a_word(tmp_path: Path) -> None:
+    stem = "Homework 4_asmith_attempt_2024-03-01-23-59-59"
+    (tmp_path / f"{stem}_custom_function.py").write_bytes(STUB)
+    (tmp_path / f"{stem}.txt").write_text("Name: A Smith (asmith)\n")
+    (tmp_path / "notes.txt").write_text("mine")
+
+    found = discover_entries(tmp_path, MODULE)
+
+    assert [e.id for e in found.entries] == ["asmith"]
+    assert [p.name for p in found.ignored] == ["notes.txt"]
+
+
+def test_a_moodle_online_text_submission_is_refused_in_a_line(tmp_path: Path) -> None:
+    (tmp_path / "Bo Li_4712_assignsubmission_onlinetext_").mkdir()
+
+    found = discover_entries(tmp_path, MODULE)
+
+    assert found.entries == ()
+    [line] = found.refused
+    assert line.startswith("Bo Li_4712_assignsubmission_onlinetext_: ")
+    assert "onlinetext" in line.split(": ", 1)[1]
+
+
+def test_one_login_twice_after_extraction_refuses_both_each_naming_the_other(
+        tmp_path: Path) -> None:
+    first = "carol_123_456_custom_function.py"
+    second = "carol_LATE_123_457_helpers.py"
+    (tmp_path / first).write_bytes(STUB)
+    (tmp_path / second).write_bytes(STUB)
+    (tmp_path / "dan.py").write_bytes(STUB)
+
+    found = discover_entries(tmp_path, MODULE)
+
+    assert [e.id for e in found.entries] == ["dan"]
+    [problem] = found.problems
+    assert problem.id == "carol" and first in problem.message and second in problem.message
+    assert len(found.refused) == 2
+    for this, other in ((first, second), (second, first)):
+        [line] = [r for r in found.refused if r.startswith(f"{this}: ")]
+        assert "'carol'" in line and other in line and "\n" not in line
+
+
+def test_of_several_blackboard_attempts_the_newest_is_graded_and_the_others_said(
+        tmp_path: Path) -> None:
+    older = "Homework 4_asmith_attempt_2024-03-01-23-59-59_custom_function.py"
+    newest = "Homework 4_asmith_attempt_2024-03-02-08-00-00_custom_function.py"
+    oldest = "Homework 4_asmith_attempt_2024-02-28-10-00-00_custom_function.py"
+    for name in (older, newest, oldest):
+        (tmp_path / name).write_bytes(STUB)
+
+    found = discover_entries(tmp_path, MODULE)
+
+    assert [(e.id, e.source.name) for e in found.entries] == [("asmith", newest)]
+    assert found.problems == ()
+    assert sorted(line.split(": ", 1)[0] for line in found.refused) == sorted([older, oldest])
+    assert all(newest in line and "older attempt" in line for line in found.refused)
+
+
+def test_two_files_of_the_newest_blackboard_attempt_are_both_refused(tmp_path: Path) -> None:
+    stem = "Homework 4_asmith_attempt_2024-03-02-08-00-00"
+    (tmp_path / f"{stem}_custom_function.py").write_bytes(STUB)
+    (tmp_path / f"{stem}_helpers.py").write_bytes(STUB)
+
+    found = discover_entries(tmp_path, MODULE)
+
+    assert found.entries == ()
+    assert [p.id for p in found.problems] == ["asmith"]
+    assert len(found.refused) == 2
+
+
+def test_an_id_pattern_gives_its_id_group_and_refuses_what_it_does_not_match(
+        tmp_path: Path) -> None:
+    for name in ("hw4_alice.py", "hw4_zhang_san.ipynb", "alice_123_456_x.py", "notes.py"):
+        (tmp_path / name).write_bytes(STUB)
+
+    found = discover_entries(tmp_path, MODULE, compile_id_pattern(r"^hw4_(?P<id>[^.]+)\."))
+
+    assert [(e.id, e.source.name) for e in found.entries] == [
+        ("alice", "hw4_alice.py"), ("zhang_san", "hw4_zhang_san.ipynb")]
+    assert sorted(line.split(": ", 1)[0] for line in found.refused) == [
+        "alice_123_456_x.py", "notes.py"]
+    assert all("does not match --id-pattern" in line for line in found.refused)
+    assert all(p.id is None for p in found.problems)
+
+
+def test_an_id_pattern_without_a_named_group_uses_group_1(tmp_path: Path) -> None:
+    (tmp_path / "2024-bob-final.py").write_bytes(STUB)
+
+    found = discover_entries(tmp_path, MODULE, compile_id_pattern(r"^\d+-(\w+)-"))
+
+    assert [e.id for e in found.entries] == ["bob"]
+
+
+@pytest.mark.parametrize("text, phrase", [("hw4_(", "not a regular expression"),
+                                          (r"^hw4_\w+", "no group for the id")])
+def test_an_id_pattern_that_cannot_give_ids_is_refused_before_grading(
+        text: str, phrase: str) -> None:
+    with pytest.raises(UsageError, match=phrase):
+        compile_id_pattern(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -138,3 +139,103 @@ def test_a_hint_shared_by_several_failed_checks_is_printed_once_per_exercise(tmp
     data = json.loads((tmp_path / "05_linear_regression" / "result.json").read_text())
     lost = [c for c in data["checks"] if c["exercise"] == "train_step" and c["device"] == "cpu"]
     assert all(train_step_hint in c["message"] for c in lost)  # result.json keeps every hint
+
+
+# --- the course folder from anywhere, and batch ids --------------------------------------
+
+def run_from(cwd: Path, *args: str, course_env: Path | None = None
+             ) -> subprocess.CompletedProcess[str]:
+    """``grade ARGS`` run in ``cwd`` with GRADE_COURSE set to ``course_env`` (else unset)."""
+    env = {k: v for k, v in os.environ.items() if k != "GRADE_COURSE"}
+    if course_env is not None:
+        env["GRADE_COURSE"] = str(course_env)
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, env=env, text=True,
+                          capture_output=True, timeout=300)
+
+
+@pytest.mark.parametrize("args", [
+    ["check", "--assignment", "04_custom_function"],
+    ["ci", "--assignment", "04_custom_function"],
+    ["build", "--assignment", "04_custom_function"],
+    ["release", "--out", "students", "--assignment", "04_custom_function"],
+    ["batch", ".", "--assignment", "04_custom_function", "--out", "graded"],
+])
+def test_outside_a_course_no_assignment_says_where_it_looked_and_how_to_point(tmp_path, args):
+    done = run_from(tmp_path, *args)
+    assert done.returncode == 2, done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert "no assignment named '04_custom_function'" in line
+    assert str(tmp_path.resolve() / "assignments") in line
+    assert "--course DIR" in line and "GRADE_COURSE" in line
+
+
+def test_a_course_named_by_grade_course_is_where_assignments_are_looked_for(tmp_path):
+    elsewhere = tmp_path / "other-course"
+    (elsewhere / "assignments").mkdir(parents=True)
+    done = run_from(tmp_path, "check", "--assignment", "04_custom_function",
+                    course_env=elsewhere)
+    assert done.returncode == 2
+    assert str(elsewhere / "assignments") in done.stderr and "from GRADE_COURSE" in done.stderr
+    missing = run_from(tmp_path, "check", "--course", "nowhere", "--assignment", "04_x")
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == ("grade: --course nowhere: no such folder (it names the "
+                                      "course folder, the one holding assignments/)")
+
+
+@pytest.mark.parametrize("how", ["--course", "GRADE_COURSE"])
+def test_check_from_another_folder_finds_the_course_by_course_or_grade_course(tmp_path, how):
+    args = ["check", str(SOLUTION_04), "--assignment", "04_custom_function", "--out", "r"]
+    if how == "--course":
+        done = run_from(tmp_path, *args, "--course", str(ROOT))
+    else:
+        done = run_from(tmp_path, *args, course_env=ROOT)
+    assert done.returncode == 0, done.stderr
+    data = json.loads((tmp_path / "r" / "04_custom_function" / "result.json").read_text())
+    assert data["score"] == data["max_score"] > 0
+
+
+def test_batch_with_course_gives_whole_name_ids_and_a_line_per_refused_entry(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    stub = ASSIGNMENT_04 / "custom_function.py"
+    (subs / "hw4_alice.py").write_text(SOLUTION_04.read_text())
+    (subs / "hw4_bob.py").write_text(stub.read_text())
+    first, second = "carol_11_22_custom_function.py", "carol_LATE_11_23_custom_function.py"
+    (subs / first).write_text(SOLUTION_04.read_text())
+    (subs / second).write_text(SOLUTION_04.read_text())
+
+    done = run_from(tmp_path, "batch", "subs", "--assignment", "04_custom_function", "--out",
+                    "graded", "--workers", "1", "--course", str(ROOT))
+
+    assert done.returncode == 1, done.stderr  # carol's id could not be graded
+    assert "Traceback" not in done.stderr
+    results = {sid: json.loads((tmp_path / "graded" / sid / "result.json").read_text())
+               for sid in ("hw4_alice", "hw4_bob", "carol")}
+    assert results["hw4_alice"]["score"] == results["hw4_alice"]["max_score"] > 0
+    assert results["hw4_bob"]["status"] == "graded" and results["hw4_bob"]["score"] == 0
+    assert results["carol"]["status"] == "error"
+    refused = [line for line in done.stderr.splitlines() if line.startswith("not graded: ")]
+    assert len(refused) == 2
+    for this, other in ((first, second), (second, first)):
+        assert any(line.startswith(f"not graded: {this}: ") and other in line
+                   for line in refused)
+
+
+def test_batch_with_grade_course_and_an_id_pattern_says_what_it_does_not_match(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    (subs / "hw4_alice.py").write_text(SOLUTION_04.read_text())
+    (subs / "scratch.py").write_text(SOLUTION_04.read_text())
+
+    done = run_from(tmp_path, "batch", "subs", "--assignment", "04_custom_function", "--out",
+                    "graded", "--workers", "1", "--id-pattern", r"^hw4_(?P<id>\w+)\.py$",
+                    course_env=ROOT)
+
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in (tmp_path / "graded").iterdir() if p.is_dir()) == ["alice"]
+    assert r"not graded: scratch.py: does not match --id-pattern '^hw4_(?P<id>\w+)\.py$'" \
+        in done.stderr.splitlines()
+    bad = run_from(tmp_path, "batch", "subs", "--assignment", "04_custom_function", "--out",
+                   "graded", "--id-pattern", "hw4_(", course_env=ROOT)
+    assert bad.returncode == 2 and "not a regular expression" in bad.stderr
+    assert len(bad.stderr.strip().splitlines()) == 1

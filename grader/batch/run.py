@@ -12,6 +12,7 @@ describe every submission, however many runs it took.
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 import statistics
@@ -61,6 +62,8 @@ class BatchRequest:
     flagged: str = "keep"
     """What a submission the integrity audit flags scores: ``keep`` (its score, flagged for
     review) or ``zero``."""
+    id_pattern: re.Pattern[str] | None = None
+    """``--id-pattern``: where each entry's id is in its name (None: the naming rules)."""
 
 
 @dataclass
@@ -75,6 +78,8 @@ class BatchReport:
     duration_s: float = 0.0
     salt: int = 0
     """The salt of the submissions graded in this run."""
+    refused: list[str] = field(default_factory=list)
+    """One line per entry of SUBMISSIONS not graded, saying why (``Discovery.refused``)."""
 
     @property
     def errors(self) -> list[SubmissionResult]:
@@ -93,13 +98,10 @@ def run_batch(request: BatchRequest,
     salt = request.salt if request.salt is not None else draw_salt()
     warming = _warm_workers(request)
     report = BatchReport(level=request.level, salt=salt)
-    discovery = discover_entries(request.submissions, assignment.module)
+    discovery = discover_entries(request.submissions, assignment.module, request.id_pattern)
     tasks = [Task(e.id, e) for e in discovery.entries]
-    for problem in discovery.problems:
-        if problem.id is not None:
-            tasks.append(Task(problem.id, None, problem.message))
-        else:
-            report.warnings.append(problem.message)
+    tasks += [Task(p.id, None, p.message) for p in discovery.problems if p.id is not None]
+    report.refused = list(discovery.refused)
     report.warnings += [f"skipped {p.name}: not a .py, .ipynb, .zip or folder"
                         for p in discovery.ignored]
     tasks.sort(key=lambda t: t.id)
@@ -167,7 +169,8 @@ def _warm_workers(request: BatchRequest) -> threading.Thread | None:
     def prepare() -> None:
         try:
             pool.POOL.prepare(request.level, True, request.workers, warm=True,
-                              optimizers=request.assignment.uses_optimizers)
+                              optimizers=request.assignment.uses_optimizers,
+                              scratch_mb=request.assignment.limits.scratch_mb)
         except (pool.ZygoteGone, OSError):  # the sessions start their own, and say why not
             pass
 

@@ -7,20 +7,29 @@ the batch.
 
 Naming rules (what each entry of SUBMISSIONS is, and the id it gets)::
 
-    alice/                               a folder: id "alice" (the folder's name, as it is)
-    alice.py  alice.ipynb  alice.zip     a file whose name has no "_": id "alice"
-    alice_12345_67890_anything.py        a file whose name has "_" (LMS exports): id "alice",
-                                         the text before the first "_"
-    custom_function.py                   refused: a file named like the stub (or starting with
-                                         "custom_function_") names no student
+    alice/  zhang_san/                   a folder: its whole name ("alice", "zhang_san")
+    alice.py  hw4_bob.ipynb  c.zip       a file: its name without the extension ("hw4_bob")
+    custom_function.py                   refused: a file named like the stub names no student
     .hidden  __MACOSX*  __pycache__      skipped without a word
     notes.txt, alice.PY                  any other file: skipped, listed as ignored
 
-A login that itself holds "_" must come as a folder named by it: in a file name, only the
-text before the first "_" counts. Two entries with the same id (compared ignoring case, as
-some file systems do) are both refused, naming both files, never merged. An id must be usable
-as a folder name: not empty, at most 128 characters, not starting with ".", without "..",
-"/", "\\" or control characters, and none of the batch's own output names.
+except names (of files or folders; of a file, without its extension) in a known LMS export
+shape, which carry the student's name or login (:data:`LMS_EXPORTS`, tried in this order)::
+
+    Moodle      Alice Smith_4711_assignsubmission_file_hw4.py      "Alice Smith", as it is
+    Blackboard  Homework 4_asmith_attempt_2024-03-01-23-59-59_hw4.py  "asmith"
+    Canvas      zhangsan_LATE_123456_7890123_hw4.py                "zhangsan"
+
+With an instructor's ``--id-pattern`` (:func:`compile_id_pattern`), its group ``id`` (or group
+1) in the entry's whole name is the id instead, and an entry it does not match is refused.
+
+Two entries with the same id (compared ignoring case, as some file systems do) are never
+merged: both are refused, each named in a line of :attr:`Discovery.refused`, and the id gets
+one problem naming them all; except that when every one of them carries a Blackboard attempt
+time and one is the newest, that one is graded and the older attempts are left out, each with
+its line. An id must be usable as a folder name: not empty, at most 128 characters, not
+starting with ".", without "..", "/", "\\" or control characters, and none of the batch's own
+output names.
 
 A ``.zip`` is unpacked into ``WORKSPACE/<id>/``. It may hold the files at its root or inside
 one top folder (folders that hold nothing but one folder are stepped through); in there, the
@@ -61,6 +70,20 @@ MAX_ID_LENGTH = 128
 RESERVED_IDS = frozenset({"summary.html", "grades.csv", "gradebook.sqlite"})
 
 _KINDS: dict[str, EntryKind] = {".py": "py", ".ipynb": "ipynb", ".zip": "zip"}
+# Full Name_<participant>_assignsubmission_<plugin>_<original name>: the name is anchored by
+# the number and the plugin's name after it, so a "_" inside it does no harm.
+_MOODLE = re.compile(r"^(?P<id>.+?)_\d+_assignsubmission_(?P<plugin>[a-z]+)_(?P<rest>.*)$")
+# <assignment>_<username>_attempt_<YYYY-MM-DD-HH-MM-SS>[_<original name>]: the assignment may
+# hold "_", so the username is the part right before "_attempt_", which has none.
+_BLACKBOARD = re.compile(r"^.+_(?P<id>[^_]+)_attempt_(?P<stamp>\d{4}(?:-\d\d){5})"
+                         r"(?:_(?P<rest>.+))?$")
+# <login>[_LATE]_<user id>_<file id>_<original name>: the login is what comes before the first
+# "_<digits>_<digits>_" (or "_LATE_" and those), so "zhang_san" stays whole.
+_CANVAS = re.compile(r"^(?P<id>.+?)(?:_LATE)?_\d+_\d+_(?P<rest>.+)$")
+LMS_EXPORTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("Moodle", _MOODLE), ("Blackboard", _BLACKBOARD), ("Canvas", _CANVAS))
+"""The LMS export names an id is taken from, tried in this order on the name (of a file,
+without its extension)."""
 _UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f/\\]")
 _DRIVE = re.compile(r"^[A-Za-z]:")
 _CHUNK = 1 << 16
@@ -95,6 +118,10 @@ class Discovery:
     entries: tuple[Entry, ...]
     ignored: tuple[Path, ...]
     problems: tuple[Problem, ...]
+    refused: tuple[str, ...] = ()
+    """One line per entry that is not graded, ``<entry name>: <why>``: what the instructor
+    reads on the terminal (an id's problem is the one result that id gets; a line is per
+    entry, so two entries with one id are two lines, each naming the other)."""
 
 
 @dataclass(frozen=True)
@@ -110,11 +137,14 @@ class _Refused(Exception):
     """A zip that will not be unpacked or graded; the message is for the instructor."""
 
 
-def discover_entries(folder: Path, module: str) -> Discovery:
-    """The submissions in ``folder`` for the assignment whose stub is ``<module>.py``."""
+def discover_entries(folder: Path, module: str,
+                     id_pattern: re.Pattern[str] | None = None) -> Discovery:
+    """The submissions in ``folder`` for the assignment whose stub is ``<module>.py``; with
+    ``id_pattern`` (:func:`compile_id_pattern`), each id is what it finds in the entry's name
+    instead of what the naming rules above give."""
     if not folder.is_dir():
         raise UsageError(f"{folder}: not a folder of submissions")
-    found: list[Entry] = []
+    found: list[_Named] = []
     ignored: list[Path] = []
     problems: list[Problem] = []
     for item in sorted(folder.iterdir()):
@@ -125,27 +155,128 @@ def discover_entries(folder: Path, module: str) -> Discovery:
         if kind is None and item.is_file():
             kind = _KINDS.get(item.suffix)
         if kind is None:
-            ignored.append(item)
+            if not _blackboard_receipt(item):
+                ignored.append(item)
             continue
-        entry_id = name if kind == "folder" else _file_id(item, module)
-        problem = _id_problem(entry_id)
-        if problem:
-            problems.append(Problem(None, f"{name}: {problem}"))
+        named = _named(item, kind, module, id_pattern)
+        if isinstance(named, str):
+            problems.append(Problem(None, f"{name}: {named}"))
         else:
-            found.append(Entry(entry_id, item, kind))
-    by_id: dict[str, list[Entry]] = defaultdict(list)
-    for entry in found:
-        by_id[entry.id.casefold()].append(entry)
+            found.append(named)
+    refused = [p.message for p in problems]
+    entries = _one_per_id(found, problems, refused)
+    entries.sort(key=lambda e: e.id)
+    return Discovery(tuple(entries), tuple(ignored), tuple(problems), tuple(sorted(refused)))
+
+
+def compile_id_pattern(text: str) -> re.Pattern[str]:
+    """``--id-pattern``: a Python regular expression searched in each entry's whole name
+    (a file's with its extension, a folder's), whose group ``id``, or else its group 1, is
+    the id; refused here, before anything is graded, when it cannot be one."""
+    try:
+        pattern = re.compile(text)
+    except re.error as exc:
+        raise UsageError(f"--id-pattern '{text}' is not a regular expression: {exc}") from None
+    if "id" not in pattern.groupindex and pattern.groups < 1:
+        raise UsageError(f"--id-pattern '{text}' has no group for the id: put (?P<id>...) or "
+                         "(...) around the part of the name that is the id")
+    return pattern
+
+
+@dataclass(frozen=True)
+class _Named:
+    """An entry with its id, the LMS whose export shape gave it, and the attempt's time
+    (``YYYY-MM-DD-HH-MM-SS``) where the name carries one."""
+
+    entry: Entry
+    lms: str | None = None
+    stamp: str | None = None
+
+
+def _named(item: Path, kind: EntryKind, module: str,
+           pattern: re.Pattern[str] | None) -> _Named | str:
+    """``item`` with its id, or why it has none (a line for the instructor)."""
+    name = item.name
+    stem = name if kind == "folder" else name[: -len(item.suffix)]
+    lms = stamp = None
+    if pattern is not None:
+        match = pattern.search(name)
+        if match is None:
+            return f"does not match --id-pattern '{pattern.pattern}'"
+        entry_id = match.group("id" if "id" in pattern.groupindex else 1) or ""
+        if not entry_id:
+            return (f"--id-pattern '{pattern.pattern}' matches it, but its id "
+                    "group matched nothing")
+    else:
+        entry_id = stem
+        for lms_name, shape in LMS_EXPORTS:
+            if found := shape.match(stem):
+                lms, entry_id, stamp = lms_name, found["id"], found.groupdict().get("stamp")
+                plugin = found.groupdict().get("plugin")
+                if plugin not in (None, "file"):
+                    return f"a Moodle '{plugin}' submission, not a file"
+                break
+        if lms is None and kind != "folder" and stem == module:
+            return ("no student id in the name (it is named like the stub): name it <id>.py, "
+                    "<id>.ipynb or <id>.zip, or put it in a folder named by the id")
+    problem = _id_problem(entry_id)
+    if problem:
+        return problem
+    return _Named(Entry(entry_id, item, kind), lms, stamp)
+
+
+def _one_per_id(found: list[_Named], problems: list[Problem], refused: list[str]
+                ) -> list[Entry]:
+    """The entries to grade, one per id (ignoring case). Of several entries with one id, the
+    newest attempt is kept when every one of them has an attempt time and one is newest;
+    otherwise none is, and the id gets a problem. Every entry left out gets a line."""
+    by_id: dict[str, list[_Named]] = defaultdict(list)
+    for named in found:
+        by_id[named.entry.id.casefold()].append(named)
     entries: list[Entry] = []
     for same in by_id.values():
-        if len(same) == 1:
-            entries.extend(same)
+        kept = _newest(same)
+        if kept is not None:
+            entries.append(kept.entry)
+            refused += [f"{n.entry.source.name}: an older attempt of "
+                        f"'{kept.entry.id}' than {kept.entry.source.name}, which is graded"
+                        for n in same if n is not kept]
             continue
-        names = ", ".join(e.source.name for e in same)
-        problems.append(Problem(same[0].id, f"the same id '{same[0].id}' comes from {names} "
-                                "(ids are compared ignoring case): keep one of them"))
-    entries.sort(key=lambda e: e.id)
-    return Discovery(tuple(entries), tuple(ignored), tuple(problems))
+        first = same[0].entry.id
+        hint = ""
+        if any(n.lms for n in same):
+            hint = ("; several files of one submission go in one folder named by the id, and "
+                    "--id-pattern can tell apart students of one name by the LMS's number")
+        names = ", ".join(n.entry.source.name for n in same)
+        problems.append(Problem(first, f"the same id '{first}' comes from {names} "
+                                f"(ids are compared ignoring case): keep one of them{hint}"))
+        for named in same:
+            others = ", ".join(n.entry.source.name for n in same if n is not named)
+            refused.append(f"{named.entry.source.name}: its id '{named.entry.id}' "
+                           f"also comes from {others}{hint or '; keep one of them'}")
+    return entries
+
+
+def _newest(same: list[_Named]) -> _Named | None:
+    """The one entry to grade of ``same`` (one id): the only one, or the newest attempt when
+    each has an attempt time and no other has the newest's; else None."""
+    if len(same) == 1:
+        return same[0]
+    stamps = [n.stamp for n in same]
+    if None in stamps:
+        return None
+    newest = max(s for s in stamps if s is not None)
+    kept = [n for n in same if n.stamp == newest]
+    return kept[0] if len(kept) == 1 else None
+
+
+def _blackboard_receipt(item: Path) -> bool:
+    """Blackboard's ``<assignment>_<user>_attempt_<time>.txt``, written beside each attempt's
+    files: what the LMS says about it, not the student's work; skipped without a word."""
+    if item.suffix != ".txt" or not item.is_file():
+        return False
+    found = _BLACKBOARD.match(item.stem)
+    return found is not None and found["rest"] is None
 
 
 def prepare(entry: Entry, workspace: Path, module: str) -> Prepared:
@@ -166,18 +297,11 @@ def prepare(entry: Entry, workspace: Path, module: str) -> Prepared:
         return Prepared(entry.id, None, f"{entry.source.name}: {exc}")
 
 
-def _file_id(path: Path, module: str) -> str:
-    stem = path.name[: -len(path.suffix)]
-    if stem == module or stem.startswith(f"{module}_"):
-        return ""  # _id_problem explains
-    return stem.split("_", 1)[0]
-
-
 def _id_problem(entry_id: str) -> str | None:
     """Why ``entry_id`` cannot name a folder of results, or None when it can."""
     if not entry_id:
-        return ("no student id in the name: name it <id>.py, <id>.ipynb, <id>.zip, "
-                "<id>_anything.* or put it in a folder named by the id")
+        return ("no student id in the name: name it <id>.py, <id>.ipynb or <id>.zip, or put "
+                "it in a folder named by the id")
     if (entry_id.startswith(".") or ".." in entry_id or _UNSAFE_CHARS.search(entry_id)
             or len(entry_id) > MAX_ID_LENGTH):
         return (f"the id {entry_id!r} cannot name a folder (at most {MAX_ID_LENGTH} "

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import os
 import sys
 import threading
 import tomllib
@@ -28,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.errors import AssignmentError
+from grader.errors import AssignmentError, UsageError
 from grader.model.authoring import CheckSpec, collecting
 from grader.model.contracts import Contract, parse_contracts
 from grader.model.limits import Limits
@@ -259,10 +260,67 @@ def discover(assignments_dir: Path) -> list[Path]:
     return sorted(p for p in assignments_dir.iterdir() if (p / "assignment.toml").is_file())
 
 
-def find_assignment(name: str, assignments_dir: Path) -> Path:
-    """The folder of assignment ``name``; a clear error listing the known ones otherwise."""
+COURSE_ENV = "GRADE_COURSE"
+"""The environment variable naming the course folder when ``--course`` does not."""
+POINT_ELSEWHERE = ("run grade in the course folder (the one holding assignments/) or name it "
+                   f"with --course DIR or {COURSE_ENV}")
+
+
+@dataclass(frozen=True)
+class Course:
+    """The course folder that holds ``assignments/`` (and ``solutions/`` on the instructor's
+    side), and what named it: an error about a missing assignment says where it looked and
+    why there, so an instructor outside the course folder knows what to change."""
+
+    root: Path
+    named_by: str
+    """``--course``, ``GRADE_COURSE`` or ``the current directory``."""
+
+    @property
+    def assignments_dir(self) -> Path:
+        return self.root / "assignments"
+
+    @property
+    def where(self) -> str:
+        """The assignments folder and what chose it, for messages."""
+        if self.named_by == "the current directory":
+            return f"{self.assignments_dir} (under the current directory)"
+        return f"{self.assignments_dir} (the course from {self.named_by})"
+
+    def find(self, name: str) -> Path:
+        return find_assignment(name, self.assignments_dir, self.where)
+
+    def discover(self) -> list[Path]:
+        return discover(self.assignments_dir)
+
+
+def locate_course(course: Path | None, cwd: Path,
+                  environ: Mapping[str, str] | None = None) -> Course:
+    """The course folder: ``course`` (``--course DIR``), else ``$GRADE_COURSE``, else ``cwd``;
+    relative paths are taken from ``cwd``. A named folder that does not exist is refused
+    here, before anything else is looked for in it."""
+    environ = os.environ if environ is None else environ
+    from_env = environ.get(COURSE_ENV, "")
+    if course is not None:
+        root, named_by = course, "--course"
+    elif from_env:
+        root, named_by = Path(from_env), COURSE_ENV
+    else:
+        return Course(cwd.absolute(), "the current directory")
+    root = root if root.is_absolute() else cwd / root
+    if not root.is_dir():
+        shown = f"--course {course}" if course is not None else f"{COURSE_ENV}={from_env}"
+        raise UsageError(f"{shown}: no such folder (it names the course folder, the one "
+                         "holding assignments/)")
+    return Course(root.absolute(), named_by)
+
+
+def find_assignment(name: str, assignments_dir: Path, where: str | None = None) -> Path:
+    """The folder of assignment ``name``; otherwise an error listing the known ones, saying
+    where it looked (``where``, else ``assignments_dir``) and how to look elsewhere."""
     candidate = assignments_dir / name
     if (candidate / "assignment.toml").is_file():
         return candidate
     known = ", ".join(p.name for p in discover(assignments_dir)) or "none"
-    raise AssignmentError(f"no assignment named {name!r} (known: {known})")
+    raise AssignmentError(f"no assignment named {name!r} (known: {known}) in "
+                          f"{where or assignments_dir.absolute()}; {POINT_ELSEWHERE}")
