@@ -234,6 +234,99 @@ def test_corrupt_references_are_a_grader_error(lifecycle: dict[str, Any], tmp_pa
     assert "corrupt" in done.stderr and phrase in done.stderr, done.stderr
 
 
+def to_crlf(folder: Path) -> list[Path]:
+    """Every text file under ``folder`` given CRLF line endings, as Git for Windows checks
+    text out (``core.autocrlf``); the files that changed."""
+    changed = []
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and (path.suffix in (".py", ".json", ".md", ".toml", ".ipynb", ".yml")
+                               or path.name.startswith(".git")):
+            data = path.read_bytes()
+            crlf = data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+            if crlf != data:
+                path.write_bytes(crlf)
+                changed.append(path)
+    return changed
+
+
+def verdicts_in(result: dict[str, Any]) -> list[tuple[Any, ...]]:
+    return [(c["id"], c["device"], c["status"], c["score"], c["max_score"], c["message"])
+            for c in result["checks"]]
+
+
+def test_a_release_checked_out_with_crlf_line_endings_checks_alike(
+        lifecycle: dict[str, Any], tmp_path: Path) -> None:
+    """References and public checks with CRLF line endings are neither corrupt nor stale:
+    the stub, its notebook and the solution (all with CRLF too) get the course's verdicts."""
+    copy = tmp_path / "release"
+    shutil.copytree(lifecycle["release"], copy)
+    targets = {}
+    for name in COURSE:
+        module = f"{load_assignment(ASSIGNMENTS / name).module}.py"
+        targets[f"{name}/stub"] = f"assignments/{name}/{module}"
+        solution = copy / "work" / name / module
+        solution.parent.mkdir(parents=True)
+        shutil.copyfile(lifecycle["work"][f"{name}/solution"], solution)
+        targets[f"{name}/solution"] = f"work/{name}/{module}"
+    changed = {p.relative_to(copy) for p in to_crlf(copy)}
+    for name in COURSE:
+        for text in ("references/cpu.json", "references/manifest.json", "checks/public.py",
+                     "assignment.toml", "README.md"):
+            assert Path("assignments", name, text) in changed
+    assert {Path(t) for t in targets.values()} <= changed
+    for key, target in targets.items():
+        name, label = key.split("/")
+        out = tmp_path / "reports" / label
+        done = run_cli("check", target, "--assignment", name, "--out", str(out), cwd=copy)
+        assert done.returncode == (0 if label == "solution" else 1), done.stdout + done.stderr
+        result = json.loads((out / name / "result.json").read_text())
+        assert result["environment"]["references"] == "recorded", key
+        assert verdicts_in(result) == verdicts(lifecycle["before"][key]), key
+    notebook = "assignments/04_custom_function/custom_function.ipynb"
+    assert Path(notebook) in changed
+    done = run_cli("check", notebook, "--assignment", "04_custom_function", "--out",
+                   str(tmp_path / "reports/notebook"), cwd=copy)
+    assert done.returncode == 1, done.stdout + done.stderr
+    result = json.loads((tmp_path / "reports/notebook/04_custom_function/result.json")
+                        .read_text())
+    assert result["environment"]["references"] == "recorded"
+    assert [v[2:5] for v in verdicts_in(result)] == [
+        v[2:5] for v in verdicts(lifecycle["before"]["04_custom_function/stub"])]
+
+
+def test_the_release_keeps_references_byte_exact_in_a_crlf_clone(
+        lifecycle: dict[str, Any], tmp_path: Path) -> None:
+    """The release's .gitattributes: a clone with core.autocrlf converts the students' text
+    but leaves the recorded references and the public checks as they were released."""
+    release: Path = lifecycle["release"]
+    assert (release / ".gitattributes").is_file()
+    git = shutil.which("git")
+    if git is None:
+        pytest.skip("needs git")
+
+    def run_git(*args: str, cwd: Path) -> None:
+        done = subprocess.run(
+            [git, "-c", "user.name=Course", "-c", "user.email=course@example.org",
+             "-c", "commit.gpgsign=false", *args], cwd=cwd, capture_output=True, text=True,
+            timeout=120)
+        assert done.returncode == 0, done.stderr
+
+    source = tmp_path / "release"
+    shutil.copytree(release, source)
+    run_git("init", "-q", cwd=source)
+    run_git("add", "-A", cwd=source)
+    run_git("commit", "-q", "-m", "release", cwd=source)
+    clone = tmp_path / "clone"
+    run_git("clone", "-q", "-c", "core.autocrlf=true", str(source), str(clone), cwd=tmp_path)
+    assert b"\r\n" in (clone / "README.md").read_bytes()  # the clone converts text
+    kept = [p.relative_to(source) for pattern in ("assignments/*/references/*",
+                                                  "assignments/*/checks/public.py")
+            for p in source.glob(pattern)]
+    assert len(kept) == 3 * len(COURSE)
+    for path in kept:
+        assert (clone / path).read_bytes() == (source / path).read_bytes(), path
+
+
 def test_hidden_checks_are_never_recorded() -> None:
     for root in discover(ASSIGNMENTS):
         assignment = load_assignment(root)
@@ -256,19 +349,28 @@ def test_committed_references_are_fresh() -> None:
         assert found.state == "fresh", f"{root.name}: {found.reason}: run grade build"
 
 
+def recorded_files(course: Path) -> dict[Path, bytes]:
+    return {p.relative_to(course): p.read_bytes()
+            for p in (course / "assignments").glob("*/references/*")}
+
+
 def test_build_is_deterministic(tmp_path: Path) -> None:
-    course = make_course(tmp_path / "course", ("02_views",))
-    first = run_cli("build", "--assignment", "02_views", cwd=course)
+    """Every assignment's references come out byte for byte the same from two builds, and,
+    built without a GPU, the same as the committed ones: nothing in them depends on the
+    machine or the time (06 measures a training's CPU time)."""
+    names = tuple(root.name for root in discover(ASSIGNMENTS))
+    course = make_course(tmp_path / "course", names)
+    first = run_cli("build", cwd=course)
     assert first.returncode == 0, first.stdout + first.stderr
-    folder = course / "assignments/02_views/references"
-    once = {p.name: p.read_bytes() for p in folder.iterdir()}
-    again = run_cli("build", "--assignment", "02_views", cwd=course)
-    assert again.returncode == 0
-    assert {p.name: p.read_bytes() for p in folder.iterdir()} == once
+    once = recorded_files(course)
+    assert {path.parts[1] for path in once} == set(names)
+    again = run_cli("build", cwd=course)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert recorded_files(course) == once
     if not cuda_here():  # the committed files were built without a GPU, as here
-        assert set(once) == {"manifest.json", "cpu.json"}
-        assert once == {p.name: p.read_bytes() for p in (ASSIGNMENTS / "02_views/references")
-                        .iterdir()}
+        assert {path.name for path in once} == {"manifest.json", "cpu.json"}
+        committed = {path: (ROOT / path).read_bytes() for path in once}
+        assert once == committed
 
 
 NOT_REPRODUCIBLE = """
@@ -391,7 +493,7 @@ def test_release_ships_a_ci_workflow(lifecycle: dict[str, Any]) -> None:
     steps = workflow["jobs"]["grade"]["steps"]
     runs = "\n".join(s.get("run", "") for s in steps)
     assert "--index-url https://download.pytorch.org/whl/cpu" in runs
-    assert "pip install \"grade==" in runs
+    assert "pip install \"wheels/torchgrade-" in runs
     assert any(s.get("run") == "grade ci" for s in steps)
     upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact"))
     assert upload["with"]["path"] == "reports/" and upload["if"] == "always()"
@@ -470,11 +572,11 @@ def test_build_on_a_gpu_records_cuda_and_the_release_checks_on_cuda(tmp_path: Pa
 
 def test_release_names_the_grader_requirement_students_install(tmp_path: Path) -> None:
     course = make_course(tmp_path / "course", ("04_custom_function",), references=True)
-    spec = "grade @ git+https://example.org/course/grade.git@v1"
+    spec = "torchgrade @ git+https://example.org/course/grade.git@v1"
     done = run_cli("release", "--out", str(tmp_path / "out"), "--grader-requirement", spec,
                    cwd=course)
     assert done.returncode == 0, done.stderr
     workflow = (tmp_path / "out/.github/workflows/grade.yml").read_text()
     readme = (tmp_path / "out/README.md").read_text()
     assert f'pip install "{spec}"' in workflow and f'pip install "{spec}"' in readme
-    assert "grade==" not in workflow
+    assert "wheels/" not in workflow and not (tmp_path / "out/wheels").exists()

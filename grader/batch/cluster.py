@@ -10,7 +10,7 @@ process computes the reference observations once and keeps them. Results travel 
 resource (``dask worker ... --resources GPU=1``), every task asks for one, so that every
 submission's CUDA checks run.
 
-Needs ``pip install grade[dask]`` (``dask.distributed``).
+Needs ``pip install torchgrade[dask]`` (``dask.distributed``).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def grade_on_dask(tasks: list[Task], assignment: Assignment, sandbox: str, addre
     try:
         from dask.distributed import Client, as_completed
     except ImportError:
-        raise UsageError("--dask needs dask.distributed: pip install 'grade[dask]'") from None
+        raise UsageError("--dask needs dask.distributed: pip install 'torchgrade[dask]'") from None
     try:
         client = Client(address, timeout="20s")
     except OSError as exc:

@@ -2,8 +2,11 @@
 
 It holds, per assignment, the stub, the notebook stub, the README, any data files beside
 them, ``assignment.toml``, ``checks/public.py`` and the recorded references; at the top, a
-README telling students how to check their work, a ``.gitignore`` for ``reports/`` and an
-example GitHub Actions workflow that runs ``grade ci`` on every push and pull request.
+README telling students how to check their work, a ``.gitignore`` for ``reports/``, a
+``.gitattributes`` that keeps the references and the public checks byte-exact in Git, and an
+example GitHub Actions workflow that runs ``grade ci`` on every push and pull request; in
+``wheels/``, the grader itself as a wheel (:mod:`grader.course.wheel`), which the README and
+the workflow install, so that the copy needs no grader from the package index.
 
 What must never be in it: solutions and hidden checks. Solutions live outside the
 assignment folders; from ``checks/`` only ``public.py`` is taken, so hidden checks and
@@ -30,6 +33,7 @@ from pathlib import Path
 import torch
 
 from grader import __version__
+from grader.course.wheel import build_wheel
 from grader.errors import UsageError
 from grader.model.assignments import Assignment
 from grader.references import store
@@ -37,6 +41,7 @@ from grader.references import store
 MARKER = ".grade-release.json"
 _NEVER = {"__pycache__", ".ipynb_checkpoints", ".git", ".pytest_cache"}
 MIN_SECRET_LINE = 20
+WHEELS = "wheels"  # the grader's wheel, in the release's top folder
 
 
 @dataclass(frozen=True)
@@ -160,6 +165,8 @@ def _refuse_leaks(assignment: Assignment, files: list[Path], staging: Path) -> N
         rel = path.relative_to(staging)
         if rel.parts[0] == "assignments" and own not in path.parents:
             continue  # another assignment's public files may share lines with this one's
+        if rel.parts[0] == WHEELS:
+            continue  # the grader's own package, built here: a zip holding only grader/
         try:
             text = path.read_text(encoding="utf-8")
         except (UnicodeDecodeError, OSError):
@@ -199,10 +206,13 @@ def _readable(path: Path, text: str) -> str:
 
 def _write_course_files(root: Path, assignments: list[Assignment],
                         grader_requirement: str | None) -> None:
-    requirement = grader_requirement or f"grade=={__version__}"
+    requirement = grader_requirement
+    if requirement is None:
+        requirement = (Path(WHEELS) / build_wheel(root / WHEELS).name).as_posix()
     torch_version = torch.__version__.split("+")[0]
     (root / ".gitignore").write_text("reports/\n__pycache__/\n.ipynb_checkpoints/\n",
                                      encoding="utf-8")
+    (root / ".gitattributes").write_text(GITATTRIBUTES, encoding="utf-8")
     workflows = root / ".github" / "workflows"
     workflows.mkdir(parents=True)
     (workflows / "grade.yml").write_text(
@@ -214,6 +224,18 @@ def _write_course_files(root: Path, assignments: list[Assignment],
     marker = {"grader_version": __version__, "assignments": [a.name for a in assignments]}
     (root / MARKER).write_text(json.dumps(marker, indent=2) + "\n", encoding="utf-8")
 
+
+GITATTRIBUTES = """\
+# The recorded references are checked against the hashes in their manifest, and the manifest
+# against checks/public.py: Git keeps these files exactly as released, whatever line endings
+# the checkout would otherwise give them (Git for Windows: CRLF).
+assignments/*/references/** -text
+assignments/*/checks/public.py -text
+*.whl binary
+"""
+"""The students' copy's ``.gitattributes``. ``grade check`` reads a CRLF checkout of these
+files correctly as well (:mod:`grader.references.store`); this keeps a Git history of the
+copy free of line-ending changes to them."""
 
 WORKFLOW = """\
 # Runs the public checks on every push and pull request, with the CPU build of torch.
@@ -254,7 +276,7 @@ with the instructions, and the public checks.
 
 ## Checking your work
 
-Install torch and the grader once (the CPU build of torch is enough):
+Install torch and the grader once, from this folder (the CPU build of torch is enough):
 
 ```sh
 python3 -m venv .venv

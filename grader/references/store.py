@@ -22,6 +22,12 @@ the course repository); *corrupt* when it cannot be read or does not match its m
 The files are written deterministically (no times, sorted runs), so rebuilding unchanged
 checks and solutions leaves them byte for byte the same and a course repository's history
 shows only real changes.
+
+Hashes are taken over content that a checkout's line-ending conversion does not change: a
+reference file's bytes with CRLF read as LF (:func:`_lf_endings`), and the public
+checks' text as Python reads it (universal newlines). A copy checked out on Windows with
+CRLF line endings is therefore neither corrupt nor stale; ``grade release`` also writes a
+``.gitattributes`` that keeps these files byte-exact in Git.
 """
 
 from __future__ import annotations
@@ -113,6 +119,7 @@ def load(assignment: Assignment) -> Recorded:
         if len(raw) > MAX_FILE_BYTES:
             raise _corrupt(assignment, f"{entry['file']} is larger than "
                                        f"{MAX_FILE_BYTES // 2**20} MiB")
+        raw = _lf_endings(raw)
         if hashlib.sha256(raw).hexdigest() != entry.get("sha256"):
             raise _corrupt(assignment, f"{entry['file']} does not match its hash in {MANIFEST}")
         outcomes.update(_decode_runs(raw, device, assignment))
@@ -122,6 +129,17 @@ def load(assignment: Assignment) -> Recorded:
     _cover(outcomes, assignment)
     return Recorded("fresh", "", Observations(outcomes, cuda_device=cuda_device, recorded=True),
                     cuda)
+
+
+def _lf_endings(raw: bytes) -> bytes:
+    """``raw`` with its line endings made LF, the form its hash was recorded over.
+
+    A reference file is text, and Git for Windows (``core.autocrlf``) checks text out with
+    CRLF line endings: hashed as checked out, every reference of such a copy would read as
+    corrupt. The recorded JSON holds no carriage return of its own (JSON escapes one inside
+    a string as ``\\r``), so this changes nothing else and any changed value still shows.
+    """
+    return raw.replace(b"\r\n", b"\n")
 
 
 def _cover(outcomes: dict[RunKey, Outcome], assignment: Assignment) -> None:
