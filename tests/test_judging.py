@@ -380,7 +380,7 @@ def test_a_failure_that_may_come_from_another_exercise_says_so(a04, tmp_path):
     assert not any("knock-on" in c.message for c in own.checks)
 
 
-@pytest.mark.parametrize("source", ["", "\n\n", "# my solution will go here\n"])
+@pytest.mark.parametrize("source", ["", "\n\n", "# my solution will go here\n", "\ufeff\r\n"])
 def test_a_file_with_no_code_is_said_to_be_empty_once(a04, tmp_path, source):
     from grader.reports.terminal import render_summary
 

@@ -97,10 +97,15 @@ def _empty(module: ModuleUnderTest) -> str | None:
     try:
         if module.source.stat().st_size > 64 * 1024:
             return None
-        tree = parse_tree(module.source.read_bytes())
-    except (OSError, SyntaxError, ValueError):
+        data = module.source.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    except OSError:
         return None  # the child reports what is wrong with it
-    if tree.body:
+    if any(line.strip() and not line.lstrip().startswith(b"#") for line in data.splitlines()):
+        return None  # code, or something the child will explain: no parse per submission
+    try:
+        if parse_tree(data).body:
+            return None
+    except (SyntaxError, ValueError):
         return None
     return f"{module.display}: the file is empty (no code in it yet)"
 
