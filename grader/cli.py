@@ -10,6 +10,7 @@ import atexit
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -20,12 +21,16 @@ import click
 from grader import __version__
 from grader.errors import ExitCode, GraderError
 from grader.reports import format_points
-from grader.reports.terminal import render_summary
+from grader.reports.terminal import render_line, render_summary
 from grader.sandbox import jail, pool
 
 if TYPE_CHECKING:
     from grader import api
     from grader.course.build import BuildOutcome
+
+STARTED = time.monotonic()
+"""When the command started (this module is the first the ``grade`` command imports): the
+time a student reads is the wall time of the whole command, start-up included."""
 
 
 def _prestart(sandbox: str, count: int = 1, warm: bool = False) -> threading.Thread | None:
@@ -92,9 +97,12 @@ def cli() -> None:
 @click.option("--run-notebook", is_flag=True,
               help="For a notebook: also run it from top to bottom, as Jupyter would, and "
                    "show every cell's output in the HTML report.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="With several assignments, every failed check of each (one line per "
+                   "assignment otherwise).")
 @_course_option
 def check(path: Path | None, assignment: str | None, out: Path, sandbox: str,
-          run_notebook: bool, course: Path | None) -> None:
+          run_notebook: bool, verbose: bool, course: Path | None) -> None:
     """Grade your work on the public checks and write an HTML report.
 
     PATH is an assignment folder, a stub file or a notebook (.ipynb) (default: every
@@ -103,13 +111,21 @@ def check(path: Path | None, assignment: str | None, out: Path, sandbox: str,
     started = _prestart(sandbox)
     outcomes = _api(started).check(path, assignment, out, sandbox=sandbox,
                                    run_notebook=run_notebook, course=course)
-    _finish_check(outcomes)
+    _finish_check(outcomes, verbose)
 
 
-def _finish_check(outcomes: list[api.CheckOutcome]) -> None:
+def _finish_check(outcomes: list[api.CheckOutcome], verbose: bool = True) -> None:
+    """Each assignment's summary; with several and without ``verbose``, one line each."""
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    for outcome in outcomes:
-        click.echo(render_summary(outcome.result, _relative(outcome.report_html), color))
+    wall_s = time.monotonic() - STARTED
+    if len(outcomes) > 1 and not verbose:
+        for outcome in outcomes:
+            click.echo(render_line(outcome.result, _relative(outcome.report_html), color))
+        click.echo(f"({wall_s:.1f} s; grade check -v for every failed check)")
+    else:
+        for outcome in outcomes:
+            click.echo(render_summary(outcome.result, _relative(outcome.report_html), color,
+                                      wall_s if len(outcomes) == 1 else None))
     failed = any(not o.result.passed for o in outcomes)
     raise SystemExit(ExitCode.CHECKS_FAILED if failed else ExitCode.OK)
 

@@ -239,3 +239,35 @@ def test_batch_with_grade_course_and_an_id_pattern_says_what_it_does_not_match(t
                    "graded", "--id-pattern", "hw4_(", course_env=ROOT)
     assert bad.returncode == 2 and "not a regular expression" in bad.stderr
     assert len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_check_without_a_path_prints_one_line_per_assignment_and_details_with_v(tmp_path):
+    """Over every assignment of the course: a line each (status, total, report) and the
+    command's time; -v prints every failed check, as a single assignment does."""
+    names = sorted(p.name for p in (ROOT / "assignments").iterdir() if p.is_dir())
+    short = run_cli("check", "--out", str(tmp_path / "short"))
+    assert short.returncode == 1, short.stderr
+    lines = short.stdout.strip().splitlines()
+    assert [line.split()[1] for line in lines[:-1]] == names, short.stdout
+    assert all(line.startswith("✗") and "checks failed" in line for line in lines[:-1])
+    assert "Hint:" not in short.stdout and "not implemented yet" not in short.stdout
+    assert lines[-1].startswith("(") and "grade check -v" in lines[-1]
+    verbose = run_cli("check", "-v", "--out", str(tmp_path / "long"))
+    assert verbose.returncode == 1
+    assert "not implemented yet" in verbose.stdout
+    assert all(f"{name} — " in verbose.stdout for name in names)
+
+
+def test_the_time_printed_is_the_whole_commands(tmp_path):
+    """Start-up included: at least the grading time result.json records, and about the
+    time the command took."""
+    import time
+
+    began = time.monotonic()
+    done = run_cli("check", str(ASSIGNMENT_04), "--out", str(tmp_path))
+    took = time.monotonic() - began
+    printed = float(done.stdout.strip().splitlines()[-1].rsplit("(", 1)[1].split()[0])
+    result = SubmissionResult.from_json(
+        (tmp_path / ASSIGNMENT_04.name / "result.json").read_text())
+    assert result.duration_s < printed <= took
+    assert printed > took / 2  # the interpreter's own start is all that is left out

@@ -16,9 +16,32 @@ COLORS = {"passed": "green", "failed": "red", "error": "red", "timeout": "yellow
           "skipped": "bright_black"}
 
 
-def render_summary(result: SubmissionResult, report: Path | None, color: bool) -> str:
+def render_line(result: SubmissionResult, report: Path | None, color: bool) -> str:
+    """One assignment in one line: its status, total and report (``grade check`` over
+    several assignments)."""
+    result = for_students(result)
+    if result.status == "error":
+        status, mark = "error", MARKS["error"]
+    else:
+        status = "passed" if result.passed else "failed"
+        mark = MARKS[status]
+    text = f"{mark} {result.assignment} — {points(result.score)} / {points(result.max_score)}"
+    if result.status == "error":
+        text += f"  could not grade: {result.error}"
+    else:
+        bad = [c for c in result.checks if c.status in ("failed", "error", "timeout")]
+        if bad:
+            text += f"  {len({c.id for c in bad})} checks failed"
+    if report:
+        text += f"   {report}"
+    return click.style(text, fg=COLORS[status]) if color else text
+
+
+def render_summary(result: SubmissionResult, report: Path | None, color: bool,
+                   wall_s: float | None = None) -> str:
     """What a student reads in the terminal (hidden checks as
-    :func:`grader.reports.for_students` has them)."""
+    :func:`grader.reports.for_students` has them); the time is ``wall_s`` (the command's)
+    where given, else the submission's grading time."""
     result = for_students(result)
 
     def style(text: str, status: str, bold: bool = False) -> str:
@@ -59,7 +82,7 @@ def render_summary(result: SubmissionResult, report: Path | None, color: bool) -
     if result.environment is not None and result.environment.sandbox == "basic":
         lines.append(style(f"  · {BASIC_WARNING}", "skipped"))
     tail = f"Report: {report}   " if report else ""
-    lines.append(f"{tail}({result.duration_s:.1f} s)")
+    lines.append(f"{tail}({wall_s if wall_s is not None else result.duration_s:.1f} s)")
     return "\n".join(lines)
 
 
