@@ -441,13 +441,19 @@ def judge_shuffled(got, expected):
     return None
 
 
-def judge_same_orders(got, expected):
-    """Two calls with generators seeded alike give the same batches."""
+def two_calls(got, expected):
+    """The input's sample ids, and the batches of the two calls, or a message when they
+    are not batches of those samples."""
     inputs = given(expected, CALLS[0])
     problem = unreadable(got, expected) or strangers(got, CALLS, inputs)
+    return inputs, problem, *(None if problem else got[key] for key in CALLS)
+
+
+def judge_same_orders(got, expected):
+    """Two calls with generators seeded alike give the same batches."""
+    inputs, problem, first, second = two_calls(got, expected)
     if problem:
         return problem
-    first, second = (got[key] for key in CALLS)
     if first != second:
         return (f"two generators seeded alike gave two different orders: the first call "
                 f"began with the samples at positions {positions(flat(first), inputs)}, the "
@@ -457,11 +463,9 @@ def judge_same_orders(got, expected):
 
 def judge_different_orders(got, expected):
     """Two calls with one generator give different batches."""
-    inputs = given(expected, CALLS[0])
-    problem = unreadable(got, expected) or strangers(got, CALLS, inputs)
+    inputs, problem, first, second = two_calls(got, expected)
     if problem:
         return problem
-    first, second = (got[key] for key in CALLS)
     if first == second:
         return (f"both calls gave the same order, beginning with the samples at positions "
                 f"{positions(flat(first), inputs)}")

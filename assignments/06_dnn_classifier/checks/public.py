@@ -140,13 +140,21 @@ LOSS_METHOD_HINT = Hint(
     when=model_specific_attribute)
 
 
-def tensor_problem(got, key, shape):
-    """A message when ``got[key]`` is not a finite float tensor of ``shape``, else None."""
+def shaped(got, key, shape):
+    """``got[key]`` and a message when it is not a tensor of ``shape`` (else None)."""
     value = got.get(key) if isinstance(got, dict) else None
     if not isinstance(value, TensorValue):
-        return f"{key}: expected a tensor, got {type(value).__name__}"
+        return value, f"{key}: expected a tensor, got {type(value).__name__}"
     if list(value.shape) != list(shape):
-        return f"{key}: expected shape {list(shape)}, got {list(value.shape)}"
+        return value, f"{key}: expected shape {list(shape)}, got {list(value.shape)}"
+    return value, None
+
+
+def tensor_problem(got, key, shape):
+    """A message when ``got[key]`` is not a finite float tensor of ``shape``, else None."""
+    value, problem = shaped(got, key, shape)
+    if problem:
+        return problem
     if not value.dtype.is_floating_point:
         return f"{key}: expected a floating-point tensor, got {value.dtype}"
     if not bool(torch.isfinite(value.values).all()):
@@ -300,11 +308,9 @@ def parameter_count_verdict(got, expected):
 
 def output_problem(got, key, shape):
     """A message when ``got[key]`` is not a float32 tensor of ``shape``, else None."""
-    value = got.get(key) if isinstance(got, dict) else None
-    if not isinstance(value, TensorValue):
-        return f"{key}: expected a tensor, got {type(value).__name__}"
-    if list(value.shape) != list(shape):
-        return f"{key}: expected shape {list(shape)}, got {list(value.shape)}"
+    value, problem = shaped(got, key, shape)
+    if problem:
+        return problem
     if value.dtype != torch.float32:
         return f"{key}: expected dtype torch.float32, got {value.dtype}"
     return None
