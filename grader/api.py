@@ -15,10 +15,12 @@ from grader.course.release import ReleaseOutcome
 from grader.course.release import release as make_release
 from grader.errors import AssignmentError, UsageError
 from grader.intake.batch_inputs import compile_id_pattern
+from grader.intake.stubs import untouched
 from grader.intake.submissions import ModuleUnderTest, module_from_path
 from grader.judging.pipeline import Grading
 from grader.model.assignments import POINT_ELSEWHERE, Assignment, load_assignment, locate_course
 from grader.model.plan import Scope
+from grader.references.store import recorded_stubs
 from grader.reports.html import write_report
 from grader.reports.junit import write_junit
 from grader.reports.markdown import write_summary
@@ -74,7 +76,7 @@ def resolve_targets(path: Path | None, assignment: str | None, cwd: Path,
 
 def _target(assignment: Assignment, path: Path, level: Level | None) -> Target:
     parser = sandboxed_parser(level, assignment.limits) if level is not None else None
-    module = module_from_path(path, assignment, parser)
+    module = module_from_path(path, assignment, parser, recorded_stubs(assignment))
     resolved = path.resolve()
     if resolved.is_file():  # alice/custom_function.py is alice's; alice.py is too
         name = resolved.parent.name if resolved.stem == assignment.module else resolved.stem
@@ -102,10 +104,15 @@ def check(
     folder (default: ``$GRADE_COURSE``, else ``cwd``).
     """
     cwd = cwd or Path.cwd()
-    out = out if out.is_absolute() else cwd / out
     path = path if path is None or path.is_absolute() else cwd / path
     grading = Grading(choose_level(sandbox))  # an unavailable strict level: refused here
     targets = resolve_targets(path, assignment, cwd, grading.level, course)
+    return _check_targets(targets, grading, out, cwd, scope, run_notebook)
+
+
+def _check_targets(targets: list[Target], grading: Grading, out: Path, cwd: Path,
+                   scope: Scope = "public", run_notebook: bool = False) -> list[CheckOutcome]:
+    out = out if out.is_absolute() else cwd / out
     outcomes = []
     for target in targets:
         result = grading.grade(target.assignment, target.module, target.submission_id, scope,
@@ -129,6 +136,8 @@ class CiOutcome:
     junit_xml: Path
     summary_md: Path
     step_summary: Path | None
+    not_started: tuple[str, ...] = ()
+    """Assignments left out because their file is the untouched stub."""
 
 
 def ci(
@@ -140,23 +149,41 @@ def ci(
     step_summary: Path | None = None,
     course: Path | None = None,
 ) -> CiOutcome:
-    """:func:`check`, plus ``out/junit.xml`` and ``out/summary.md``; the summary is also
-    appended to ``step_summary`` (``$GITHUB_STEP_SUMMARY`` on GitHub Actions) when given."""
+    """:func:`check` of the assignments a student has started, plus ``out/junit.xml`` and
+    ``out/summary.md``; the summary is also appended to ``step_summary``
+    (``$GITHUB_STEP_SUMMARY`` on GitHub Actions) when given.
+
+    Without ``path``, an assignment whose file is still the untouched stub
+    (:mod:`grader.intake.stubs`) is not graded: it is listed as not started, and fails
+    nothing; a path given is graded whatever it holds. CI is green until a student
+    starts, and then says what the started work lacks.
+    """
     cwd = cwd or Path.cwd()
-    outcomes = check(path, assignment, out, cwd, sandbox=sandbox, course=course)
+    path = path if path is None or path.is_absolute() else cwd / path
+    grading = Grading(choose_level(sandbox))
+    targets = resolve_targets(path, assignment, cwd, grading.level, course)
+    started: list[Target] = []
+    not_started: list[str] = []
+    for target in targets:
+        if path is None and untouched(target.module.source, recorded_stubs(target.assignment)):
+            not_started.append(target.assignment.name)
+        else:
+            started.append(target)
+    outcomes = _check_targets(started, grading, out, cwd)
     out = out if out.is_absolute() else cwd / out
     results = [o.result for o in outcomes]
     junit_path, summary_path = out / "junit.xml", out / "summary.md"
     try:
-        write_junit(results, junit_path)
-        text = write_summary(results, summary_path)
+        write_junit(results, junit_path, not_started)
+        text = write_summary(results, summary_path, not_started)
         if step_summary is not None:
             with step_summary.open("a", encoding="utf-8") as handle:
                 handle.write(text + "\n")
     except OSError as exc:
         raise UsageError(f"cannot write the CI summary: {exc.strerror}: "
                          f"{exc.filename}") from None
-    return CiOutcome(outcomes, junit_path, summary_path, step_summary)
+    return CiOutcome(outcomes, junit_path, summary_path, step_summary,
+                     tuple(not_started))
 
 
 def _assignments(assignment: str | None, cwd: Path, course: Path | None) -> list[Assignment]:

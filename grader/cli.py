@@ -142,12 +142,15 @@ def _finish_check(outcomes: list[api.CheckOutcome], verbose: bool = True) -> Non
 @_course_option
 def ci(path: Path | None, assignment: str | None, out: Path, sandbox: str,
        course: Path | None) -> None:
-    """Like check, for CI: also writes junit.xml and summary.md (appended to
+    """Like check, for CI, of the assignments a student has started (an untouched stub is
+    listed as not started): also writes junit.xml and summary.md (appended to
     $GITHUB_STEP_SUMMARY when it is set); exits 1 when a check fails."""
     step = os.environ.get("GITHUB_STEP_SUMMARY")
     started = _prestart(sandbox)
     outcome = _api(started).ci(path, assignment, out, sandbox=sandbox,
                                step_summary=Path(step) if step else None, course=course)
+    for name in outcome.not_started:
+        click.echo(f"· {name}: not started (the stub is untouched; not graded)")
     click.echo(f"JUnit XML: {_relative(outcome.junit_xml)}   "
                f"Markdown summary: {_relative(outcome.summary_md)}"
                + ("   (appended to $GITHUB_STEP_SUMMARY)" if step else ""))

@@ -105,6 +105,10 @@ class Environment:
     cuda_device: str | None = None
     references: str = "computed"
     """``recorded``: read from ``grade build``'s files; ``computed``: the solution ran."""
+    host: str | None = None
+    """``linux``, ``macos``, ``windows`` (:mod:`grader.sandbox.host`)."""
+    missing_guarantees: list[str] = field(default_factory=list)
+    """What this host's sandbox could not enforce, in words (none on Linux)."""
 
 
 @dataclass(frozen=True)

@@ -263,3 +263,83 @@ def test_ci_bad_arguments_are_one_line(tmp_path: Path) -> None:
     done = run_ci(str(SOLUTION_04), "-a", "04_custom_function", "--out", str(unwritable))
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def students_copy(where: Path) -> Path:
+    """The course as students get it: stubs, notebooks, READMEs, public checks and the
+    recorded references, no solution."""
+    for root in sorted((ROOT / "assignments").iterdir()):
+        dest = where / "assignments" / root.name
+        for path in sorted(root.rglob("*")):
+            rel = path.relative_to(root)
+            if not path.is_file() or "__pycache__" in rel.parts or rel == Path("checks/hidden.py"):
+                continue
+            (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+            (dest / rel).write_bytes(path.read_bytes())
+    return where
+
+
+def resave_as_an_editor_would(notebook: Path) -> None:
+    """An unchanged notebook saved again: each source as one string, new metadata and
+    outputs, other indentation, CRLF line endings."""
+    data = json.loads(notebook.read_text())
+    for cell in data["cells"]:
+        cell["source"] = "".join(cell["source"]) if isinstance(cell["source"], list) \
+            else cell["source"]
+        cell.setdefault("metadata", {})["collapsed"] = False
+        if cell["cell_type"] == "code":
+            cell["outputs"] = [{"output_type": "stream", "name": "stdout", "text": "ran\n"}]
+            cell["execution_count"] = 3
+    data["metadata"]["language_info"] = {"name": "python", "version": "3.11.7"}
+    notebook.write_bytes(json.dumps(data, indent=4).replace("\n", "\r\n").encode())
+
+
+def test_ci_is_green_until_a_student_starts_and_then_grades_only_what_was_started(
+        tmp_path: Path) -> None:
+    copy = students_copy(tmp_path / "copy")
+    first = copy / "assignments/01_tensor_basics/tensor_basics.py"
+    first.write_bytes(b"\xef\xbb\xbf" + first.read_bytes().replace(b"\n", b"\r\n"))
+    resave_as_an_editor_would(copy / "assignments/02_views/views.ipynb")
+    step = tmp_path / "step.md"
+    done = run_ci("--out", "ci", cwd=copy, step_summary=step)
+    assert done.returncode == 0, done.stdout + done.stderr
+    names = sorted(p.name for p in (ROOT / "assignments").iterdir())
+    for name in names:
+        assert f"· {name}: not started (the stub is untouched; not graded)" in done.stdout
+    assert not list((copy / "ci").glob("*/result.json"))
+    xml = junitparser.JUnitXml.fromfile(str(copy / "ci/junit.xml"))
+    assert (xml.tests, xml.skipped, xml.failures, xml.errors) == (6, 6, 0, 0)
+    tables = rendered((copy / "ci/summary.md").read_text()).tables
+    assert [row[0] for row in tables[0][1:]] == names
+    assert all(row[2].startswith("⏸️ not started") for row in tables[0][1:])
+    assert "no assignment started yet" in step.read_text()
+
+    # One exercise of 04 started (with a bug), in the .py; 05 started in its notebook while
+    # its .py, untouched, was saved later (a fresh clone's file times say nothing).
+    module = copy / "assignments/04_custom_function/custom_function.py"
+    module.write_text(on_solution(SUBMISSIONS_04 / "bug_leaky_no_slope.py"))
+    notebook = copy / "assignments/05_linear_regression/linear_regression.ipynb"
+    data = json.loads(notebook.read_text())
+    code = (ROOT / "solutions/05_linear_regression/linear_regression.py").read_text()
+    cells = [c for c in data["cells"] if c["cell_type"] == "code"]
+    cells[0]["source"] = code
+    for cell in cells[1:]:
+        cell["source"] = ""
+    notebook.write_text(json.dumps(data))
+    stub = copy / "assignments/05_linear_regression/linear_regression.py"
+    os.utime(stub, (notebook.stat().st_mtime + 60,) * 2)
+    done = run_ci("--out", "ci2", cwd=copy)
+    assert done.returncode == 1, done.stdout + done.stderr
+    graded = sorted(p.parent.name for p in (copy / "ci2").glob("*/result.json"))
+    assert graded == ["04_custom_function", "05_linear_regression"]
+    assert all(f"· {n}: not started" in done.stdout for n in names if n not in graded)
+    assert "04_custom_function: not started" not in done.stdout
+    result = SubmissionResult.from_json(
+        (copy / "ci2/05_linear_regression/result.json").read_text())
+    assert result.score == result.max_score
+    assert "graded linear_regression.ipynb: linear_regression.py is the untouched stub" \
+        in result.notes
+    leaky = SubmissionResult.from_json((copy / "ci2/04_custom_function/result.json").read_text())
+    assert 0 < leaky.score < leaky.max_score
+    xml = junitparser.JUnitXml.fromfile(str(copy / "ci2/junit.xml"))
+    assert xml.skipped >= 4 and xml.failures > 0

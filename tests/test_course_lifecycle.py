@@ -445,6 +445,14 @@ def test_release_refuses_stale_references_and_foreign_folders(tmp_path: Path) ->
     assert stale.returncode == 2 and "grade build --assignment 04_custom_function" in stale.stderr
     assert not (tmp_path / "out").exists()
     public.write_text(original)
+    stub = course / "assignments/04_custom_function/custom_function.py"
+    stub_text = stub.read_text()
+    stub.write_text(stub_text.replace("raise NotImplementedError", "pass  # todo", 1))
+    changed = run_cli("release", "--out", str(tmp_path / "out"), cwd=course)
+    assert changed.returncode == 2 and "the stub (custom_function.py or .ipynb) changed" \
+        in changed.stderr, changed.stderr  # students' CI would take it for started work
+    assert not (tmp_path / "out").exists()
+    stub.write_text(stub_text.replace("\n", "\r\n"))  # line endings alone: the same stub
     busy = tmp_path / "busy"
     busy.mkdir()
     (busy / "notes.txt").write_text("mine")
@@ -499,6 +507,11 @@ def test_release_ships_a_ci_workflow(lifecycle: dict[str, Any]) -> None:
     assert any(s.get("run") == "grade ci" for s in steps)
     upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-artifact"))
     assert upload["with"]["path"] == "reports/" and upload["if"] == "always()"
+    job = workflow["jobs"]["grade"]
+    assert job["runs-on"] == "${{ matrix.os }}"
+    assert set(job["strategy"]["matrix"]["os"]) == {"ubuntu-latest", "macos-latest",
+                                                    "windows-latest"}
+    assert upload["with"]["name"] == "grade-reports-${{ matrix.os }}"
     readme = (release / "README.md").read_text()
     assert "grade check" in readme and "01_tensor_basics" in readme
     assert (release / ".gitignore").read_text().startswith("reports/")

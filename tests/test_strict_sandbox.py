@@ -83,3 +83,48 @@ def test_a_submission_fills_only_its_capped_memory_and_the_next_one_finds_nothin
     assert "No space left on device" in line and written <= SCRATCH_MB, line
     looked = grade(LOOK + "\n" + solution_source())
     assert "FOUND 0 FILES" in looked.output.stdout, looked.output.stdout
+
+
+MANY_FILES = '''
+import os as _os
+_made, _stopped = 0, None
+for _place in ("/tmp", "/dev/shm"):
+    for _i in range(50_000):
+        try:
+            open(_os.path.join(_place, f"fill-empty-{_i}"), "wb").close()
+            _made += 1
+        except OSError as _exc:
+            _stopped = _exc.strerror
+            break
+print(f"MADE {_made} FILES, STOPPED BY {_stopped}", flush=True)
+'''
+
+
+def test_a_submission_cannot_pin_kernel_memory_in_millions_of_empty_files(grade):
+    """Empty files use no pages, so the size cap does not count them; each still costs the
+    host an inode. 100,000 of them in /tmp and /dev/shm: stopped at the file cap."""
+    from grader.sandbox.jail import SCRATCH_FILES, _scratch_wrapper
+
+    if _scratch_wrapper() is None:
+        pytest.skip("no unprivileged user namespaces for the scratch wrapper: size cap only")
+    made = grade(MANY_FILES + "\n" + solution_source())
+    assert made.status == "graded" and failing(made) == set(), made.message
+    line = next(x for x in made.output.stdout.splitlines() if x.startswith("MADE"))
+    assert "No space left on device" in line and int(line.split()[1]) <= SCRATCH_FILES, line
+    looked = grade(LOOK + "\n" + solution_source())
+    assert "FOUND 0 FILES" in looked.output.stdout, looked.output.stdout
+
+
+def test_without_the_scratch_wrapper_bubblewrap_caps_the_size_alone(monkeypatch, tmp_path):
+    """Where user namespaces of the grader's own are refused, the jail still starts, with
+    bubblewrap's size-capped tmpfs."""
+    from grader.sandbox import jail
+
+    monkeypatch.setattr(jail, "_scratch_wrapper", lambda: None)
+    line = jail.command(["/bin/sh", "-c", "df -k /tmp /dev/shm"], tmp_path,
+                        jail.GRADER_PACKAGE, False, writable_root=False, scratch_mb=8)
+    assert line[0].endswith("bwrap") and "--size" in line
+    done = subprocess.run(line, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    sizes = [int(row.split()[1]) for row in done.stdout.splitlines()[1:]]
+    assert sizes == [6 << 10, 2 << 10], done.stdout

@@ -13,6 +13,7 @@ from grader.intake.batch_inputs import Entry, prepare
 from grader.intake.submissions import ModuleUnderTest, module_from_path
 from grader.judging.pipeline import Grading
 from grader.model.assignments import Assignment
+from grader.references.store import recorded_stubs
 from grader.results import SubmissionResult
 from grader.sandbox.jail import Level
 from grader.sandbox.notebook_parse import sandboxed_parser
@@ -64,7 +65,8 @@ def module_for(task: Task, assignment: Assignment, workspace: Path, level: Level
         return problem(prepared.problem or "nothing to grade")
     try:
         return module_from_path(prepared.path, assignment,
-                                sandboxed_parser(level, assignment.limits))
+                                sandboxed_parser(level, assignment.limits),
+                                recorded_stubs(assignment))
     except Exception as exc:  # a UsageError about the student's files is their result
         return problem(getattr(exc, "message", str(exc)))
 

@@ -238,14 +238,19 @@ files correctly as well (:mod:`grader.references.store`); this keeps a Git histo
 copy free of line-ending changes to them."""
 
 WORKFLOW = """\
-# Runs the public checks on every push and pull request, with the CPU build of torch.
-# The job fails when a check fails; the summary shows a table per assignment and the HTML
-# reports are kept as an artifact named grade-reports.
+# Runs the public checks of the assignments you have started on every push and pull
+# request, with the CPU build of torch, on Linux, macOS and Windows (students work on all
+# three). The job fails when a check fails; the summary shows a table per assignment and the
+# HTML reports are kept as an artifact per system.
 name: grade
 on: [push, pull_request]
 jobs:
   grade:
-    runs-on: ubuntu-latest
+    strategy:
+      fail-fast: false
+      matrix:
+        os: [ubuntu-latest, macos-latest, windows-latest]
+    runs-on: ${{{{ matrix.os }}}}
     timeout-minutes: 20
     steps:
       - uses: actions/checkout@v4
@@ -253,6 +258,7 @@ jobs:
         with:
           python-version: "3.11"
       - name: Install torch (CPU build) and grade
+        shell: bash
         run: |
           python -m pip install torch=={torch} --index-url https://download.pytorch.org/whl/cpu
           python -m pip install "{requirement}"
@@ -262,7 +268,7 @@ jobs:
         if: always()
         uses: actions/upload-artifact@v4
         with:
-          name: grade-reports
+          name: grade-reports-${{{{ matrix.os }}}}
           path: reports/
 """
 
@@ -297,6 +303,13 @@ report under `reports/`. The public checks are compared with reference results r
 each assignment's `references/` folder, so no solution is needed. Your work is graded later
 with these checks and hidden ones of the same kind.
 
-Pushing to GitHub runs the same checks (`.github/workflows/grade.yml`): the job summary shows
-a table of points per exercise, and the HTML reports are kept as an artifact.
+On Windows, the commands are `.venv\\Scripts\\pip` and `.venv\\Scripts\\grade` (or activate
+the environment first). On macOS and Windows each assignment is checked in a fresh Python
+process (a few seconds more each), and some limits of the Linux sandbox are not enforced
+there; `grade check` says which.
+
+Pushing to GitHub runs the same checks (`.github/workflows/grade.yml`) on Linux, macOS and
+Windows, for the assignments you have started (an untouched stub is listed as not started
+and fails nothing): the job summary shows a table of points per exercise, and the HTML
+reports are kept as an artifact.
 """

@@ -7,12 +7,13 @@ For ``grade check`` a path is an assignment folder (the student's working copy),
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader.errors import UsageError
 from grader.intake.notebooks import NotebookCell, NotebookError, read_cells
+from grader.intake.stubs import untouched
 from grader.model.assignments import Assignment
 
 NotebookParser = Callable[[Path], tuple[tuple[NotebookCell, ...], tuple[str, ...]]]
@@ -58,28 +59,28 @@ _SKIP_FILES = {"assignment.toml"}
 
 
 def module_from_path(path: Path, assignment: Assignment,
-                     parser: NotebookParser | None = None) -> ModuleUnderTest:
+                     parser: NotebookParser | None = None,
+                     stubs: Mapping[str, str] | None = None) -> ModuleUnderTest:
     """The student's module for ``assignment`` found at ``path`` (a folder or a .py file);
-    a notebook's cells are read by ``parser`` (default: in this process)."""
+    a notebook's cells are read by ``parser`` (default: in this process). ``stubs``, the
+    stubs' recorded fingerprints, tell which of a folder's two files was worked on."""
     if not path.exists():
         raise UsageError(f"{path} does not exist")
     if path.is_dir():
         source = path / f"{assignment.module}.py"
         notebook = path / f"{assignment.module}.ipynb"
-        if notebook.is_file() and (not source.is_file()
-                                   or notebook.stat().st_mtime > source.stat().st_mtime):
-            # A student works in one of the two; the one saved last is the one worked on.
+        chosen, why = _worked_on(source, notebook, stubs or {})
+        if chosen == notebook:
             module = notebook_module(notebook, assignment, _extra_files(path, notebook), parser)
-            if source.is_file():
-                note = (f"graded {notebook.name}, saved after {source.name} (the more recently "
-                        "saved of the two)")
-                module = replace(module, notes=(note, *module.notes))
+            if why:
+                module = replace(module, notes=(why, *module.notes))
             return module
         if not source.is_file():
             raise UsageError(f"{path} has no {assignment.module}.py or {assignment.module}.ipynb "
                              "(the file this assignment grades)")
         return ModuleUnderTest(assignment.module, source, source.name,
-                               _extra_files(path, source))
+                               _extra_files(path, source),
+                               notes=(why,) if why else ())
     if path.suffix not in (".py", ".ipynb"):
         raise UsageError(f"{path}: expected a .py file, an .ipynb notebook or an assignment "
                          "folder")
@@ -88,6 +89,25 @@ def module_from_path(path: Path, assignment: Assignment,
     if path.suffix == ".ipynb":
         return notebook_module(path, assignment, extras, parser)
     return ModuleUnderTest(assignment.module, path, path.name, extras)
+
+
+def _worked_on(source: Path, notebook: Path, recorded: Mapping[str, str]
+               ) -> tuple[Path, str]:
+    """Which of an assignment folder's two files a student works in, and why, where both
+    are there: the one that is not the untouched stub, else the one saved last (a fresh
+    clone's file times say nothing, so the stubs' recorded fingerprints come first)."""
+    if not notebook.is_file():
+        return source, ""
+    if not source.is_file():
+        return notebook, ""
+    source_stub, notebook_stub = untouched(source, recorded), untouched(notebook, recorded)
+    if source_stub != notebook_stub:
+        chosen, other = (notebook, source) if source_stub else (source, notebook)
+        return chosen, f"graded {chosen.name}: {other.name} is the untouched stub"
+    if notebook.stat().st_mtime > source.stat().st_mtime:
+        return notebook, (f"graded {notebook.name}, saved after {source.name} (the more "
+                          "recently saved of the two)")
+    return source, ""
 
 
 def notebook_module(path: Path, assignment: Assignment,

@@ -34,6 +34,7 @@ from grader.results import (
     NotebookRun,
     SubmissionResult,
 )
+from grader.sandbox import host
 from grader.sandbox.jail import Level
 from grader.sandbox.notebook_run import run_notebook
 from grader.sandbox.outcomes import Observations
@@ -117,6 +118,7 @@ def judge_submission(assignment: Assignment, display: str, submission_id: str, s
     """The result of a submission from its observations and the reference's, and from
     what its source shows (:mod:`grader.judging.static`)."""
     checks: list[CheckResult] = []
+    here = host.current()
     for spec in assignment.checks_in(scope):
         checks.extend(judge_check(spec, student, reference, display))
     findings = findings or SourceFindings()
@@ -147,6 +149,8 @@ def judge_submission(assignment: Assignment, display: str, submission_id: str, s
             sandbox=level,
             cuda_device=reference.cuda_device,
             references="recorded" if reference.recorded else "computed",
+            host=here.name,
+            missing_guarantees=here.missing(),
         ),
         notes=[*student.notes, *reference.notes],
         notebook=notebook,

@@ -42,6 +42,7 @@ import torch
 
 from grader import __version__
 from grader.errors import ReferenceFailure
+from grader.intake.stubs import fingerprint
 from grader.model.assignments import Assignment
 from grader.model.authoring import DEVICES
 from grader.model.observations import Raised
@@ -101,6 +102,10 @@ def load(assignment: Assignment) -> Recorded:
     if solution is not None and manifest.get("solution_sha256") != solution:
         return Recorded("stale", f"solutions/{assignment.name}/{assignment.module}.py changed "
                                  "since the references were recorded")
+    if solution is not None and manifest.get("stubs_sha256") != stub_fingerprints(assignment):
+        return Recorded("stale", f"the stub ({assignment.module}.py or .ipynb) changed since the "
+                                 "references were recorded (students' CI tells an untouched "
+                                 "stub by it)")
     devices = manifest.get("devices")
     if not isinstance(devices, dict) or "cpu" not in devices:
         raise _corrupt(assignment, f"{MANIFEST} lists no CPU references")
@@ -233,6 +238,7 @@ def write(assignment: Assignment, solution: Observations, cuda_present: bool) ->
         "assignment": assignment.name,
         "checks_sha256": checks_sha,
         "solution_sha256": solution_sha,
+        "stubs_sha256": stub_fingerprints(assignment),
         "grader_version": __version__,
         "torch_version": torch.__version__.split("+")[0],
         "devices": devices,
@@ -240,6 +246,30 @@ def write(assignment: Assignment, solution: Observations, cuda_present: bool) ->
     write_atomic(where / MANIFEST, json.dumps(manifest, indent=2) + "\n")
     written.append(where / MANIFEST)
     return written
+
+
+def stub_fingerprints(assignment: Assignment) -> dict[str, str]:
+    """The code fingerprints of the assignment's stubs as they are in its folder now
+    (:mod:`grader.intake.stubs`), by file name."""
+    found = {}
+    for path in (assignment.stub, assignment.stub.with_suffix(".ipynb")):
+        digest = fingerprint(path)
+        if digest is not None:
+            found[path.name] = digest
+    return found
+
+
+def recorded_stubs(assignment: Assignment) -> dict[str, str]:
+    """The stubs' fingerprints recorded by ``grade build``; empty where there are none or the
+    manifest cannot be read (every file then counts as started)."""
+    try:
+        manifest = json.loads((folder(assignment) / MANIFEST).read_bytes())
+        stubs = manifest["stubs_sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    if not isinstance(stubs, dict):
+        return {}
+    return {k: v for k, v in stubs.items() if isinstance(k, str) and isinstance(v, str)}
 
 
 def _encode_runs(device: str, runs: list[tuple[RunKey, Outcome]]) -> str:

@@ -52,9 +52,10 @@ def worst(runs: Sequence[CheckResult]) -> CheckResult:
     return max(runs, key=lambda c: _SEVERITY.get(c.status, 0))
 
 
-def junit_xml(results: Sequence[SubmissionResult]) -> str:
+def junit_xml(results: Sequence[SubmissionResult], not_started: Sequence[str] = ()) -> str:
     """The document for ``results`` (one per assignment checked), as students may read
-    them (:func:`grader.reports.for_students`)."""
+    them (:func:`grader.reports.for_students`); each of ``not_started`` (an untouched stub,
+    not graded) is a suite of one skipped case."""
     results = [for_students(r) for r in results]
     when = datetime.now(UTC).replace(microsecond=0).isoformat()
     host = socket.gethostname()
@@ -103,6 +104,13 @@ def junit_xml(results: Sequence[SubmissionResult]) -> str:
             suite.set(key, str(count))
             totals[key] += count
         time_total += result.duration_s
+    for name in not_started:
+        suite = ET.SubElement(root, "testsuite", name=name, timestamp=when, hostname=host,
+                              time="0.000", tests="1", failures="0", errors="0", skipped="1")
+        case = ET.SubElement(suite, "testcase", classname=name, name="not started", time="0.000")
+        ET.SubElement(case, "skipped", message="not started: the stub is untouched; not graded")
+        totals["tests"] += 1
+        totals["skipped"] += 1
     for key, total in totals.items():
         root.set(key, str(total))
     root.set("time", f"{time_total:.3f}")
@@ -110,5 +118,6 @@ def junit_xml(results: Sequence[SubmissionResult]) -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def write_junit(results: Sequence[SubmissionResult], path: Path) -> None:
-    write_atomic(path, junit_xml(results))
+def write_junit(results: Sequence[SubmissionResult], path: Path,
+                not_started: Sequence[str] = ()) -> None:
+    write_atomic(path, junit_xml(results, not_started))

@@ -19,6 +19,7 @@ from grader.results import CheckResult, SubmissionResult, write_atomic
 
 MAX_FAILURES = 20
 _STATUS = {"passed": "✅ passed", "failed": "❌ failed", "skipped": "⏭️ skipped"}
+NOT_STARTED = "⏸️ not started (the stub is untouched; not graded)"
 
 
 def _cell(text: str) -> str:
@@ -29,22 +30,29 @@ def _cell(text: str) -> str:
 
 
 
-def summary_markdown(results: Sequence[SubmissionResult]) -> str:
+def summary_markdown(results: Sequence[SubmissionResult],
+                     not_started: Sequence[str] = ()) -> str:
     """The summary of ``results`` (one per assignment checked), as students may read them
-    (:func:`grader.reports.for_students`)."""
+    (:func:`grader.reports.for_students`); ``not_started`` names the assignments left out
+    because their file is the untouched stub."""
     results = [for_students(r) for r in results]
     out: list[str] = []
     total = sum(r.score for r in results)
     most = sum(r.max_score for r in results)
     passed = all(r.passed for r in results)
-    out.append(f"## grade: {format_points(total)} / {format_points(most)} "
-               f"{'✅' if passed else '❌'}")
+    if results:
+        out.append(f"## grade: {format_points(total)} / {format_points(most)} "
+                   f"{'✅' if passed else '❌'}")
+    else:
+        out.append("## grade: no assignment started yet ✅")
     out.append("")
     out.append("| Assignment | Points | Status |")
     out.append("|---|---:|---|")
     for result in results:
         out.append(f"| {_cell(result.assignment)} | {format_points(result.score)} / "
                    f"{format_points(result.max_score)} | {_assignment_status(result)} |")
+    for name in not_started:
+        out.append(f"| {_cell(name)} | – | {NOT_STARTED} |")
     out.append("")
     for result in results:
         title = f" — {_cell(result.title)}" if result.title and result.title != result.assignment \
@@ -113,7 +121,8 @@ def _alike(checks: Sequence[CheckResult]) -> list[tuple[tuple[str, tuple[str, ..
     return list(groups.items())
 
 
-def write_summary(results: Sequence[SubmissionResult], path: Path) -> str:
-    text = summary_markdown(results)
+def write_summary(results: Sequence[SubmissionResult], path: Path,
+                  not_started: Sequence[str] = ()) -> str:
+    text = summary_markdown(results, not_started)
     write_atomic(path, text)
     return text

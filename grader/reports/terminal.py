@@ -81,6 +81,10 @@ def render_summary(result: SubmissionResult, report: Path | None, color: bool,
         lines.append(style(f"  · {device} checks skipped: {why}", "skipped"))
     if result.environment is not None and result.environment.sandbox == "basic":
         lines.append(style(f"  · {BASIC_WARNING}", "skipped"))
+        missing = result.environment.missing_guarantees
+        if missing:
+            lines.append(style(f"  · on {result.environment.host}, also: {'; '.join(missing)}",
+                               "skipped"))
     tail = f"Report: {report}   " if report else ""
     lines.append(f"{tail}({wall_s if wall_s is not None else result.duration_s:.1f} s)")
     return "\n".join(lines)

@@ -18,9 +18,9 @@ import math
 import operator
 import os
 import random
-import resource
 import signal
 import sys
+import threading
 import time
 import types
 from collections.abc import Callable
@@ -38,7 +38,70 @@ _isinstance, _setattr, _delattr, _vars = isinstance, setattr, delattr, vars
 _is_not = operator.is_not
 _exit = os._exit
 _monotonic = time.monotonic
-_setitimer = signal.setitimer
+_setitimer = getattr(signal, "setitimer", None)
+try:
+    import resource
+except ImportError:  # Windows: no rlimits (grader.sandbox.host says what that costs)
+    resource = None  # type: ignore[assignment]
+
+
+class Clock:
+    """A check's (or a cell's) time limit: :meth:`arm` before it runs, :meth:`disarm`
+    after; when it runs out, :class:`~grader.errors.CheckTimeout` is raised in the main
+    thread.
+
+    By ``SIGALRM`` where there is one (an interval timer); elsewhere (Windows) by a watchdog
+    thread that interrupts the main thread (``_thread.interrupt_main``), which Python
+    delivers between two bytecodes: a single long call into C finishes first, and the
+    grader's wall clock is what ends it. Either way the handler raises only while armed, so
+    an interruption that arrives just after :meth:`disarm` is ignored.
+    """
+
+    def __init__(self, use_signal: bool) -> None:
+        from grader.errors import CheckTimeout
+
+        self._timer = _setitimer if use_signal else None
+        self._armed = False
+        self._deadline = 0.0
+        self._wake = threading.Condition()
+        self._watchdog: threading.Thread | None = None
+
+        def on_time_out(signum: int, frame: Any) -> None:
+            if self._armed:
+                self._armed = False
+                raise CheckTimeout()
+
+        signal.signal(signal.SIGALRM if self._timer is not None else signal.SIGINT, on_time_out)
+
+    def arm(self, seconds: float) -> None:
+        self._armed = True
+        if self._timer is not None:
+            self._timer(signal.ITIMER_REAL, seconds)
+            return
+        with self._wake:
+            self._deadline = _monotonic() + seconds
+            if self._watchdog is None:
+                self._watchdog = threading.Thread(target=self._watch, daemon=True,
+                                                  name="grade-clock")
+                self._watchdog.start()
+            self._wake.notify()
+
+    def disarm(self) -> None:
+        self._armed = False
+        if self._timer is not None:
+            self._timer(signal.ITIMER_REAL, 0)
+
+    def _watch(self) -> None:
+        import _thread
+
+        with self._wake:
+            while True:
+                left = self._deadline - _monotonic()
+                if self._armed and left <= 0:
+                    _thread.interrupt_main(signal.SIGINT)
+                    self._wake.wait()  # until the next arm
+                else:
+                    self._wake.wait(left if self._armed else None)
 
 
 def _user_process_count() -> int:
@@ -64,8 +127,16 @@ def _vm_size() -> int:
     return 0
 
 
-def apply_limits(limits: dict[str, Any]) -> None:
-    """Set hard and soft rlimits, so submitted code cannot raise them again."""
+def apply_limits(limits: dict[str, Any], rlimits: bool = True, proc: bool | None = None
+                 ) -> None:
+    """Set hard and soft rlimits, so submitted code cannot raise them again: those the host
+    has (``rlimits``; the process and memory caps count from what exists now, which only
+    ``/proc`` tells: default, whether it is there)."""
+    if not rlimits or resource is None:
+        return
+    if proc is None:
+        proc = os.path.isfile("/proc/self/status")
+
     def both(which: int, value: int) -> None:
         resource.setrlimit(which, (value, value))
 
@@ -76,6 +147,8 @@ def apply_limits(limits: dict[str, Any]) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
     both(resource.RLIMIT_FSIZE, int(limits["file_size_mb"]) << 20)
     both(resource.RLIMIT_NOFILE, int(limits["open_files"]))
+    if not proc:
+        return
     both(resource.RLIMIT_NPROC, _user_process_count() + int(limits["processes"]))
     both(resource.RLIMIT_AS, _vm_size() + (int(limits["memory_mb"]) << 20))
 
@@ -274,7 +347,7 @@ class _Shell:
 
 def _run_cells(module: types.ModuleType, display: str, cells: list[CellSpec],
                cell_s: float, send: Callable[[ChildFrame], None],
-               restore: Callable[[], None]) -> None:
+               restore: Callable[[], None], clock: Clock) -> None:
     """Run a notebook's cells into ``module``, each under its own time limit; a cell that
     fails is reported and the next one runs, as the module's definitions so far stand."""
     from grader.errors import CheckTimeout
@@ -297,11 +370,11 @@ def _run_cells(module: types.ModuleType, display: str, cells: list[CellSpec],
         send({"kind": "cell", "cell": number})
         try:
             code = compile(source, filename, "exec", dont_inherit=True)
-            _setitimer(signal.ITIMER_REAL, cell_s)
+            clock.arm(cell_s)
             try:
                 exec(code, namespace)
             finally:
-                _setitimer(signal.ITIMER_REAL, 0)
+                clock.disarm()
         except CheckTimeout:
             restore()
             send({"kind": "cell_failed", "cell": number, "timeout": True})
@@ -356,7 +429,7 @@ class Runtime:
     child it forks inherits it.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, alarm: bool = True) -> None:
         import builtins
         import math
 
@@ -369,16 +442,11 @@ class Runtime:
         import grader.model.assignments
         import grader.sandbox.codec
         import grader.sandbox.wire  # noqa: F401
-        from grader.errors import CheckTimeout
-
         torch.set_num_threads(1)
         self.checks: dict[str, dict[str, CheckSpec] | Exception] = {}
         self.seeded_generator = seeder()
 
-        def on_alarm(signum: int, frame: Any) -> None:
-            raise CheckTimeout()
-
-        signal.signal(signal.SIGALRM, on_alarm)
+        self.clock = Clock(use_signal=alarm)
         import grader.model.authoring
         import grader.model.observations
 
@@ -443,7 +511,7 @@ class Runtime:
         from grader.sandbox.protocol import TAMPERED_EXIT as tampered
         from grader.sandbox.wire import write_frames
 
-        patchables, seal = self.patchables, self.seal
+        patchables, seal, clock = self.patchables, self.seal, self.clock
 
         def send(*frames: ChildFrame) -> None:
             patchables.restore()
@@ -476,13 +544,14 @@ class Runtime:
             warm = torch.randn(8, 8, device="cuda", requires_grad=True)
             (warm @ warm).sum().backward()  # type: ignore[no-untyped-call]
             torch.cuda.synchronize()
-        apply_limits(job["limits"])
+        host = job.get("host") or {}
+        apply_limits(job["limits"], host.get("rlimits", True), host.get("proc", True))
 
         try:
             if job["cells"]:
                 module = _new_module(job["module"], path)
                 _run_cells(module, job["display"], job["cells"], float(job["limits"]["cell_s"]),
-                           send, patchables.restore)
+                           send, patchables.restore, self.clock)
             else:
                 module = _load_module(job["module"], path, job["display"])
         except BaseException as exc:  # SyntaxError, SystemExit, anything: a result, not a crash
@@ -506,11 +575,11 @@ class Runtime:
             started = _monotonic()
             try:
                 rng = self.seeded_generator(int(run["seed"]), device, cuda)
-                _setitimer(signal.ITIMER_REAL, run["time_limit_s"])
+                clock.arm(run["time_limit_s"])
                 try:
                     value = spec.scenario(target, device, rng)
                 finally:
-                    _setitimer(signal.ITIMER_REAL, 0)
+                    clock.disarm()
                     patchables.restore()
             except CheckTimeout:
                 send({"kind": "timeout", "check": check, "device": device, "hint": hint,

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,7 @@ from typing import Any
 
 from grader.intake.notebooks import MODES, NotebookCell, NotebookError
 from grader.model.limits import Limits
-from grader.sandbox import jail
+from grader.sandbox import host, jail
 from grader.sandbox.jail import Level
 
 _PARSED = "parsed.json"
@@ -70,7 +69,7 @@ def parse_in_sandbox(path: Path, limits: Limits, level: Level
 
 def _read_parsed(found: Path, name: str, returncode: int
                  ) -> tuple[tuple[NotebookCell, ...], tuple[str, ...]]:
-    stopped = {signal.SIGKILL, signal.SIGXCPU}
+    stopped = {host.SIGKILL, host.SIGXCPU}
     if -returncode in stopped or returncode - 128 in stopped:
         raise NotebookError(f"{name} could not be read within the load limits (the reader was "
                             "stopped for its CPU time or memory)")

@@ -19,31 +19,21 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
-from grader.sandbox import jail
+from grader.sandbox import host, jail
 from grader.sandbox.jail import Level
+from grader.sandbox.parent import Forked as Forked
+from grader.sandbox.parent import ZygoteGone as ZygoteGone
 from grader.sandbox.protocol import ChildJob, Command, ReplyKind
 from grader.sandbox.wire import WireError, receive_message, send_message
 
+if TYPE_CHECKING:
+    from grader.sandbox.spawner import Spawner
+
 STARTUP_S = 60.0
 WARM_UP_S = 60.0
-
-
-class ZygoteGone(Exception):
-    """The zygote died or stopped answering."""
-
-
-@dataclass(frozen=True)
-class Forked:
-    """A child forked for one job: its pid (in the zygote's namespace) and its pipes."""
-
-    pid: int
-    stdout: int
-    stderr: int
-    frames: int
 
 
 class Zygote:
@@ -190,6 +180,20 @@ class Zygote:
                 + (f": {lines[-1]}" if lines else ""))
 
 
+Parent = Union[Zygote, "Spawner"]
+"""What lends a session its children: a warm zygote, or a spawner where none can fork."""
+
+
+def start_parent(level: Level, allow_cuda: bool, scratch_mb: int = jail.SCRATCH_MB) -> Parent:
+    """A zygote where this host can fork children from one; else a :class:`Spawner`
+    (:mod:`grader.sandbox.host`)."""
+    if host.current().fork_server:
+        return Zygote(level, allow_cuda, scratch_mb)
+    from grader.sandbox.spawner import Spawner
+
+    return Spawner(level, allow_cuda, scratch_mb)
+
+
 def _scratch(level: Level, scratch_mb: int) -> int:
     return scratch_mb if level == "strict" else jail.SCRATCH_MB
 
@@ -200,11 +204,11 @@ class Pool:
     starts); at the basic level it is always the default."""
 
     def __init__(self) -> None:
-        self._idle: dict[tuple[Level, bool, int], list[Zygote]] = {}
+        self._idle: dict[tuple[Level, bool, int], list[Parent]] = {}
         self._lock = threading.Lock()
 
     def acquire(self, level: Level, allow_cuda: bool, scratch_mb: int = jail.SCRATCH_MB
-                ) -> Zygote:
+                ) -> Parent:
         scratch_mb = _scratch(level, scratch_mb)
         with self._lock:
             idle = self._idle.get((level, allow_cuda, scratch_mb), [])
@@ -215,7 +219,7 @@ class Pool:
                 zygote.close()
         # Started from one long-lived thread: bubblewrap's --die-with-parent follows the
         # thread that started it, and a session's thread ends before its zygote should.
-        return _SPAWNER.submit(Zygote, level, allow_cuda, scratch_mb).result()
+        return _SPAWNER.submit(start_parent, level, allow_cuda, scratch_mb).result()
 
     def prepare(self, level: Level, allow_cuda: bool, count: int = 1, warm: bool = False,
                 optimizers: bool = True, scratch_mb: int = jail.SCRATCH_MB) -> None:
@@ -234,8 +238,8 @@ class Pool:
             if zygote not in keep:
                 zygote.close()
 
-        def start(zygote: Zygote | None) -> Zygote:
-            zygote = zygote or Zygote(*key)
+        def start(zygote: Parent | None) -> Parent:
+            zygote = zygote or start_parent(*key)
             if warm:
                 zygote.warm_up(optimizers)
             return zygote
@@ -254,7 +258,7 @@ class Pool:
         if failure is not None:
             raise failure
 
-    def release(self, zygote: Zygote) -> None:
+    def release(self, zygote: Parent) -> None:
         """Take ``zygote`` back after a session, reset; a broken one is closed."""
         try:
             if not zygote.alive():
@@ -272,7 +276,7 @@ class Pool:
             self._idle.setdefault((zygote.level, zygote.allow_cuda, zygote.scratch_mb),
                                   []).append(zygote)
 
-    def idle(self) -> list[Zygote]:
+    def idle(self) -> list[Parent]:
         with self._lock:
             return [z for idle in self._idle.values() for z in idle]
 

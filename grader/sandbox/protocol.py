@@ -91,6 +91,9 @@ class ChildJob(TypedDict):
     environment: dict[str, str]
     limits: dict[str, float]
     allow_cuda: bool
+    host: NotRequired[dict[str, bool]]
+    """What the child's host offers (:meth:`grader.sandbox.host.Host.as_job`): which limits
+    it can set, and how it stops a check that runs too long."""
     runs: list[RunSpec]
 
 

@@ -30,7 +30,7 @@ from grader.errors import GraderError
 from grader.intake.submissions import ModuleUnderTest
 from grader.model.limits import Limits
 from grader.model.plan import Plan, RunKey
-from grader.sandbox import jail, pool
+from grader.sandbox import host, jail, pool
 from grader.sandbox.jail import Level
 from grader.sandbox.outcomes import OVER_TIME_LIMIT, Observations, RunFailure
 from grader.sandbox.protocol import ChildJob
@@ -81,9 +81,9 @@ class _Launcher:
 
     def __init__(self, level: Level, allow_cuda: bool) -> None:
         self.level, self.allow_cuda = level, allow_cuda
-        self.zygote: pool.Zygote | None = None
+        self.zygote: pool.Parent | None = None
 
-    def current(self, scratch_mb: int) -> pool.Zygote:
+    def current(self, scratch_mb: int) -> pool.Parent:
         """A live zygote whose writable places hold ``scratch_mb`` (at the strict level they
         are made when it starts: runs under another size need another zygote)."""
         if self.zygote is not None and not self.zygote.alive():
@@ -199,6 +199,7 @@ def _child_job(job: SessionJob, runs: list[RunKey], limits: Limits, workdir: Pat
         "environment": jail.child_environment(workdir),
         "limits": asdict(limits),
         "allow_cuda": job.allow_cuda,
+        "host": host.current().as_job(),
         "runs": [{"check": k.check, "device": k.device, "hint": k.hint,
                   "time_limit_s": plan.by_id[k.check].time_limit_s,
                   "seed": plan.by_id[k.check].seed} for k in runs],

@@ -10,10 +10,10 @@ it into :class:`~grader.sandbox.outcomes.Observations` when the last one is gone
 
 from __future__ import annotations
 
-import os
 import selectors
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,9 +22,11 @@ from grader.intake.submissions import ModuleUnderTest
 from grader.model.limits import Limits
 from grader.model.observations import Raised
 from grader.model.plan import RunKey
+from grader.sandbox import host
 from grader.sandbox.codec import decode_raised, decode_value
 from grader.sandbox.outcomes import OVER_TIME_LIMIT, Observations, Observed, Outcome, RunFailure
-from grader.sandbox.pool import Zygote, ZygoteGone
+from grader.sandbox.pipes import Readable, readable
+from grader.sandbox.pool import Parent, ZygoteGone
 from grader.sandbox.protocol import TAMPERED_EXIT, ChildFrame, ChildJob, parse_child_frame
 from grader.sandbox.wire import FrameReader, WireError
 
@@ -140,7 +142,7 @@ class Supervisor:
         self.channel_closed = False
         self.returncode: int | None = None
 
-    def run(self, zygote: Zygote) -> None:
+    def run(self, zygote: Parent) -> None:
         self.collector.current_cell = None
         try:
             forked = zygote.spawn(self.job)
@@ -149,18 +151,20 @@ class Supervisor:
             self._settle()
             return
         limit = self.limits.output_kb * 1024
-        streams = {forked.stdout: _Stream("stdout", limit),
-                   forked.stderr: _Stream("stderr", limit)}
+        pipes = readable([forked.frames, forked.stdout, forked.stderr],
+                         pump=not host.current().select_pipes)
+        frames, stdout, stderr = pipes.fds
+        streams = {stdout: _Stream("stdout", limit), stderr: _Stream("stderr", limit)}
         try:
-            self._loop(forked.frames, streams)
+            self._loop(frames, streams, pipes.read)
         finally:
             status = zygote.wait(forked.pid, 1.0) if self.channel_closed else None
             if status is None:
                 zygote.kill(forked.pid)
                 status = zygote.wait(forked.pid, 5.0)
-            os.close(forked.frames)
+            pipes.close(frames)
             self.returncode = status
-            _drain(streams)
+            _drain(streams, pipes)
             self._store_output(streams)
         self._settle()
 
@@ -174,7 +178,8 @@ class Supervisor:
                 c.stderr.append(stream.text())
                 c.stderr_bytes += stream.total
 
-    def _loop(self, out_r: int, streams: dict[int, _Stream]) -> None:
+    def _loop(self, out_r: int, streams: dict[int, _Stream],
+              read: Callable[[int], bytes]) -> None:
         reader = FrameReader()
         sel = selectors.DefaultSelector()
         sel.register(out_r, selectors.EVENT_READ, "frames")
@@ -189,7 +194,7 @@ class Supervisor:
                     self._on_time_out(spawned)
                     return
                 for sk, _ in sel.select(timeout=min(wait, 0.5)):
-                    data = os.read(sk.fd, 65536)
+                    data = read(sk.fd)
                     if not data:
                         sel.unregister(sk.fd)
                         open_channels -= 1
@@ -347,7 +352,7 @@ class Supervisor:
             return
         if self.in_flight is not None and self.in_flight not in c.outcomes:
             c.outcomes[self.in_flight] = RunFailure(
-                "timeout" if self.returncode == -signal.SIGXCPU else "error",
+                "timeout" if self.returncode == -host.SIGXCPU else "error",
                 self.exit_description(), time.monotonic() - self.in_flight_since)
 
     def exit_description(self) -> str:
@@ -357,15 +362,15 @@ class Supervisor:
         if code == TAMPERED_EXIT:
             return ("the submission replaced the grader's own code in its process (the "
                     "encoder of what it reports), so nothing more from it was trusted")
-        if code is None or code == -signal.SIGKILL:
+        if code is None or code == -host.SIGKILL:
             return ("the process was killed (SIGKILL), most likely for using more memory than "
                     f"the {self.limits.memory_mb} MiB limit")
         if code < 0:
             sig = -code
             reasons: dict[int, str] = {
-                signal.SIGXCPU: f"used more than its {self.limits.cpu_s} s of CPU time",
+                host.SIGXCPU: f"used more than its {self.limits.cpu_s} s of CPU time",
                 signal.SIGSEGV: "crashed (segmentation fault)",
-                signal.SIGXFSZ: f"wrote a file larger than {self.limits.file_size_mb} MiB",
+                host.SIGXFSZ: f"wrote a file larger than {self.limits.file_size_mb} MiB",
                 signal.SIGABRT: "aborted (SIGABRT)",
             }
             name = signal.Signals(sig).name if sig in signal.Signals.__members__.values() else sig
@@ -374,7 +379,7 @@ class Supervisor:
                 "(does the code call os._exit() or exit()?)")
 
 
-def _drain(streams: dict[int, _Stream]) -> None:
+def _drain(streams: dict[int, _Stream], pipes: Readable) -> None:
     """Read what the killed child left in its output pipes, then close them."""
     sel = selectors.DefaultSelector()
     for fd in streams:
@@ -382,11 +387,11 @@ def _drain(streams: dict[int, _Stream]) -> None:
     end = time.monotonic() + 0.5
     while sel.get_map() and time.monotonic() < end:
         for sk, _ in sel.select(timeout=0.1):
-            data = os.read(sk.fd, 65536)
+            data = pipes.read(sk.fd)
             if data:
                 streams[sk.fd].feed(data)
             else:
                 sel.unregister(sk.fd)
     sel.close()
     for fd in streams:
-        os.close(fd)
+        pipes.close(fd)
