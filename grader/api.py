@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.batch.mutate import MutateRequest, run_mutation
 from grader.batch.progress import Progress
 from grader.batch.run import SALT_BITS, BatchReport, BatchRequest, run_batch
 from grader.course.build import BuildOutcome
@@ -24,6 +25,7 @@ from grader.references.store import recorded_stubs
 from grader.reports.html import write_report
 from grader.reports.junit import write_junit
 from grader.reports.markdown import write_summary
+from grader.reports.mutation import MutationReport, write_mutation_report
 from grader.results import SubmissionResult, write_atomic
 from grader.sandbox.jail import Level, choose_level
 from grader.sandbox.notebook_parse import sandboxed_parser
@@ -268,5 +270,45 @@ def batch(
     return run_batch(request, on_progress)
 
 
-__all__ = ["AssignmentError", "BuildOutcome", "CheckOutcome", "CiOutcome", "ReleaseOutcome",
-           "Target", "batch", "build", "check", "ci", "release", "resolve_targets"]
+@dataclass(frozen=True)
+class MutateOutcome:
+    """``grade mutate``: the report and where it was written."""
+
+    report: MutationReport
+    mutation_json: Path
+    mutation_html: Path
+
+
+def mutate(
+    assignment: str,
+    out: Path | None = None,
+    cwd: Path | None = None,
+    workers: int | None = None,
+    sandbox: str = "auto",
+    limit: int | None = None,
+    seed: int = 0,
+    course: Path | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> MutateOutcome:
+    """Grade the one-change mutants of ``assignment``'s solution with its checks and write
+    ``mutation.json`` and ``mutation.html`` into ``out`` (default ``mutation/<assignment>``);
+    see :mod:`grader.batch.mutate`. ``limit`` grades that many, drawn with ``seed``."""
+    cwd = cwd or Path.cwd()
+    loaded = load_assignment(locate_course(course, cwd).find(assignment))
+    out = out or Path("mutation") / loaded.name
+    out = out if out.is_absolute() else cwd / out
+    if workers is not None and workers < 1:
+        raise UsageError("--workers must be at least 1")
+    if limit is not None and limit < 1:
+        raise UsageError("--limit must be at least 1")
+    request = MutateRequest(loaded, out, choose_level(sandbox), sandbox,
+                            workers or os.cpu_count() or 1, limit, seed)
+    report = run_mutation(request, on_progress)
+    json_path, html_path = write_mutation_report(report, out)
+    return MutateOutcome(report, json_path, html_path)
+
+
+__all__ = ["AssignmentError", "BuildOutcome", "CheckOutcome", "CiOutcome", "MutateOutcome",
+           "ReleaseOutcome",
+           "Target", "batch", "build", "check", "ci", "mutate", "release",
+           "resolve_targets"]

@@ -259,6 +259,58 @@ def batch(submissions: Path, assignment: str, out: Path, workers: int | None,
     raise SystemExit(ExitCode.CHECKS_FAILED if report.errors else ExitCode.OK)
 
 
+@cli.command()
+@click.argument("assignment")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Folder for mutation.json, mutation.html, the mutants and their batch "
+                   "(default: mutation/ASSIGNMENT).")
+@click.option("--limit", type=int, default=None,
+              help="Grade this many mutants, drawn with --seed (default: all of them).")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Draws the --limit sample and the secret inputs: the same seed grades "
+                   "the same mutants on the same inputs.")
+@click.option("--workers", "-j", type=int, default=None,
+              help="Mutants graded at once (default: one per CPU core).")
+@click.option("--fail-under", type=float, default=None, metavar="PERCENT",
+              help="Exit with status 1 when the mutation score is below PERCENT (for CI).")
+@click.option("--sandbox", type=click.Choice(jail.LEVELS), default="auto", show_default=True,
+              help="Where the mutants run (as for batch).")
+@_course_option
+def mutate(assignment: str, out: Path | None, limit: int | None, seed: int,
+           workers: int | None, fail_under: float | None, sandbox: str,
+           course: Path | None) -> None:
+    """Would the checks notice a student's mistake? Grade one-change mutants of the
+    solution with every check and report the ones that pass (instructors)."""
+    started = _prestart(sandbox, workers or os.cpu_count() or 1)
+    from grader.batch.progress import ProgressPrinter
+
+    bar = ProgressPrinter(sys.stderr.isatty())
+    outcome = _api(started).mutate(assignment, out, workers=workers, sandbox=sandbox,
+                                   limit=limit, seed=seed, course=course,
+                                   on_progress=bar.update)
+    bar.finish()
+    report = outcome.report
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    for stale in report.stale_equivalents:
+        click.echo(f"warning: {stale} is marked equivalent but no mutant has that id any "
+                   "more", err=True)
+    for wrong in report.killed_equivalents:
+        click.echo(f"warning: {wrong} is marked equivalent but the checks kill it", err=True)
+    judged = len(report.outcomes) - report.count("equivalent")
+    click.echo(f"{report.assignment}: mutation score {report.score:.1f}% (killed "
+               f"{report.count('killed')} of {judged}; {report.count('survived')} survived, "
+               f"{report.count('equivalent')} marked equivalent; {len(report.outcomes)} of "
+               f"{report.generated} mutants graded, {report.reused} of them by an earlier "
+               "run)")
+    for o in report.outcomes:
+        if o.verdict == "survived":
+            click.echo(f"  survived {o.id}  {o.description}")
+    click.echo(f"  {_relative(outcome.mutation_html)}   {_relative(outcome.mutation_json)}")
+    below = fail_under is not None and report.score < fail_under
+    raise SystemExit(ExitCode.CHECKS_FAILED if below else ExitCode.OK)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script; returns the exit status."""
     try:

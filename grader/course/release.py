@@ -35,7 +35,7 @@ import torch
 from grader import __version__
 from grader.course.wheel import build_wheel
 from grader.errors import UsageError
-from grader.model.assignments import Assignment
+from grader.model.assignments import MUTANTS_EQUIVALENT, Assignment
 from grader.references import store
 
 MARKER = ".grade-release.json"
@@ -115,6 +115,8 @@ def _copy_assignment(assignment: Assignment, dest: Path) -> None:
             continue
         if rel.parts[0] == "checks" and rel != Path("checks/public.py"):
             continue  # hidden checks, and whatever else an author keeps beside them
+        if rel == Path(MUTANTS_EQUIVALENT):
+            continue  # the instructor's review of the solution's mutants
         if path.suffix == ".pyc":
             continue
         target = dest / rel

@@ -8,6 +8,8 @@ Layout of one assignment (the solution lives apart, in ``solutions/NN_name/<modu
         README.md           the instructions
         checks/public.py    public checks (students see and run these)
         checks/hidden.py    hidden checks (only at grading time; never released)
+        mutants-equivalent.toml  the solution's mutants that compute what it computes,
+                            each with the reason (``grade mutate``; never released)
 
 Check files are loaded the same way here and in the child: their source is executed as a
 fresh module (``hidden.py`` may import helpers ``from public``), so the child can receive
@@ -36,6 +38,8 @@ from grader.model.limits import Limits
 from grader.model.plan import CheckPlan, CheckSource, Plan, RunKey, Scope, run_seed
 
 CHECK_FILES = ("public", "hidden")
+MUTANTS_EQUIVALENT = "mutants-equivalent.toml"
+"""The instructor's review of the solution's equivalent mutants (:mod:`grader.batch.mutate`)."""
 _TOML_KEYS = {"title", "module", "exercises", "limits", "contracts"}
 
 
