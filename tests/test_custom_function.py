@@ -33,6 +33,11 @@ BUGS = {
     "bug_leaky_one_at_zero": ({"MyLeakyReLU/grad_at_zero"}, "negative_slope, not 1"),
     "bug_no_fresh_copy": ({"relu_linear_grads/fresh_leaf_copies"}, "fresh leaf copies"),
     "bug_sum_loss": ({"relu_linear_grads/notes_numbers"}, "sum of squared errors"),
+    "bug_backward_detached": ({"MyReLU/backward_values"}, "not connected to grad_output"),
+    "bug_backward_float32": ({"MyReLU/backward_values"}, "rounded through float32"),
+    "bug_leaky_float32_slope": ({"MyLeakyReLU/forward_values", "MyLeakyReLU/backward_values"},
+                                "torch.tensor(negative_slope) makes a float32 tensor"),
+    "bug_leaky_backward_data": ({"MyLeakyReLU/backward_values"}, "not connected to grad_output"),
 }
 
 

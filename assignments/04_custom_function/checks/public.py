@@ -67,6 +67,47 @@ class LeakyOneAtZero(torch.autograd.Function):
         return torch.where(input >= 0, grad_output, grad_output * ctx.negative_slope), None
 
 
+class Float32ReLU(NotesReLU):
+    """backward computes in float32 (autograd casts the result back to the input's dtype)."""
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (input,) = ctx.saved_tensors
+        return grad_output.float().masked_fill(input <= 0, 0)
+
+
+class LeakyFloat32Slope(torch.autograd.Function):
+    """negative_slope made a float32 tensor (torch.tensor(0.1)): rounded to float32."""
+
+    @staticmethod
+    def forward(ctx, input, negative_slope):
+        ctx.save_for_backward(input)
+        ctx.negative_slope = torch.tensor(negative_slope)
+        return torch.where(input > 0, input, input * ctx.negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (input,) = ctx.saved_tensors
+        return torch.where(input > 0, grad_output, grad_output * ctx.negative_slope), None
+
+
+class LeakyFloat32(torch.autograd.Function):
+    """forward and backward compute in float32 and cast back."""
+
+    @staticmethod
+    def forward(ctx, input, negative_slope):
+        ctx.save_for_backward(input)
+        ctx.negative_slope = negative_slope
+        x = input.float()
+        return torch.where(x > 0, x, x * negative_slope).to(input.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (input,) = ctx.saved_tensors
+        g = grad_output.float()
+        return torch.where(input > 0, g, g * ctx.negative_slope).to(grad_output.dtype), None
+
+
 def relu_linear_grads_sum_loss(w, b, X, Y):
     w = w.detach().clone().requires_grad_(True)
     b = b.detach().clone().requires_grad_(True)
@@ -114,6 +155,43 @@ def away_from_zero(shape, device, rng, dtype=torch.float64):
     return (magnitude * sign).requires_grad_(True)
 
 
+def backward_observation(fn, device, rng):
+    """What backward gives for a float64 input and a float64 grad_output drawn in float64
+    (values float32 cannot hold, so that a computation rounded through float32 shows), and
+    the gradient of that result with respect to grad_output (create_graph=True, as a second
+    derivative or a Hessian-vector product needs): a result outside the graph raises."""
+    x = torch.randn(4, 5, device=device, generator=rng, dtype=torch.float64,
+                    requires_grad=True)
+    g = torch.randn(4, 5, device=device, generator=rng, dtype=torch.float64,
+                    requires_grad=True)
+    u = torch.randn(4, 5, device=device, generator=rng, dtype=torch.float64)
+    (grad,) = torch.autograd.grad(fn(x), x, grad_outputs=g, create_graph=True)
+    of_g = capture(lambda: torch.autograd.grad((grad * u).sum(), g)[0])
+    return {"input.grad": grad.detach(), GRAD_OF_GRAD: of_g}
+
+
+GRAD_OF_GRAD = "d(input.grad · u)/d(grad_output)"
+FLOAT64_EXACT = {"rtol": 1e-12, "atol": 1e-15}
+"""float64 to its own precision: a value rounded through float32 (relative error up to 6e-8)
+fails; another float64 formula for the same value (up to a few 1e-16) passes."""
+
+
+def detached(got):
+    """A hint predicate (the grader's process): taking the gradient of backward's result
+    raised, as it does for a result outside the graph."""
+    raised = got.get(GRAD_OF_GRAD) if isinstance(got, dict) else None
+    return isinstance(raised, Raised) and "does not require grad" in raised.message
+
+
+FLOAT32_HINT = ("a float64 value was rounded through float32 (a .float() or a float32 "
+                "intermediate): compute in the input's own dtype")
+SLOPE_HINT = ("negative_slope was rounded to float32 (torch.tensor(negative_slope) makes a "
+              "float32 tensor): multiply by the Python float itself")
+DETACHED_HINT = ("backward's result is not connected to grad_output (a .detach(), .data, "
+                 "torch.no_grad() or a tensor rebuilt from values): compute it from "
+                 "grad_output with tensor operations, so that a gradient of it can be taken")
+
+
 # --- MyReLU ----------------------------------------------------------------------------------
 
 @check("MyReLU", points=1)
@@ -123,15 +201,15 @@ def forward_values(m, device, rng):
     return {"output": m.MyReLU.apply(x)}
 
 
-@check("MyReLU", points=1, hints=[
+@check("MyReLU", points=1, **FLOAT64_EXACT, hints=[
     Hint("backward returns grad_output unchanged: zero it where input <= 0",
-         patch={"MyReLU": PassThroughReLU})])
+         patch={"MyReLU": PassThroughReLU}),
+    Hint(FLOAT32_HINT, patch={"MyReLU": Float32ReLU}),
+    Hint(DETACHED_HINT, when=detached)])
 def backward_values(m, device, rng):
-    """backward passes grad_output where input > 0 and 0 elsewhere"""
-    x = torch.randn(4, 5, device=device, generator=rng, requires_grad=True)
-    g = torch.randn(4, 5, device=device, generator=rng)
-    m.MyReLU.apply(x).backward(g)
-    return {"input.grad": x.grad}
+    """backward passes grad_output where input > 0 and 0 elsewhere, in float64 exactly, and
+    stays differentiable"""
+    return backward_observation(m.MyReLU.apply, device, rng)
 
 
 @check("MyReLU", points=1, hints=[Hint(ZERO_GRAD_HINT, patch={"MyReLU": NotesReLU})])
@@ -221,22 +299,25 @@ def output_device(m, device, rng):
 
 # --- MyLeakyReLU -----------------------------------------------------------------------------
 
-@check("MyLeakyReLU", points=1, name="forward_values")
+@check("MyLeakyReLU", points=1, name="forward_values", **FLOAT64_EXACT, hints=[
+    Hint(SLOPE_HINT, patch={"MyLeakyReLU": LeakyFloat32Slope})])
 def leaky_forward_values(m, device, rng):
-    """forward gives input where input > 0, negative_slope * input elsewhere"""
-    x = torch.randn(4, 5, device=device, generator=rng)
+    """forward gives input where input > 0, negative_slope * input elsewhere (float64
+    exactly)"""
+    x = torch.randn(4, 5, device=device, generator=rng, dtype=torch.float64)
     return {"output": m.MyLeakyReLU.apply(x, 0.1)}
 
 
-@check("MyLeakyReLU", points=1, name="backward_values", hints=[
+@check("MyLeakyReLU", points=1, name="backward_values", **FLOAT64_EXACT, hints=[
     Hint("negative inputs got gradient 0: multiply grad_output by negative_slope there",
-         patch={"MyLeakyReLU": LeakyWithoutSlope})])
+         patch={"MyLeakyReLU": LeakyWithoutSlope}),
+    Hint(SLOPE_HINT, patch={"MyLeakyReLU": LeakyFloat32Slope}),
+    Hint(FLOAT32_HINT, patch={"MyLeakyReLU": LeakyFloat32}),
+    Hint(DETACHED_HINT, when=detached)])
 def leaky_backward_values(m, device, rng):
-    """backward gives grad_output where input > 0, negative_slope * grad_output elsewhere"""
-    x = torch.randn(4, 5, device=device, generator=rng, requires_grad=True)
-    g = torch.randn(4, 5, device=device, generator=rng)
-    m.MyLeakyReLU.apply(x, 0.1).backward(g)
-    return {"input.grad": x.grad}
+    """backward gives grad_output where input > 0, negative_slope * grad_output elsewhere,
+    in float64 exactly, and stays differentiable"""
+    return backward_observation(lambda x: m.MyLeakyReLU.apply(x, 0.1), device, rng)
 
 
 @check("MyLeakyReLU", points=1, name="grad_at_zero", hints=[
