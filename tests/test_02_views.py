@@ -43,6 +43,10 @@ BUGS = {
                            "Use x.storage_offset()"),
     "bug_strides_as_list": ({"storage_offset_and_strides/result_types"},
                             "type of strides: expected 'tuple', got 'list'"),
+    "bug_safe_view_detached": ({"safe_view/copies_transposed"}, "cut off from x's gradient"),
+    "bug_view_detached": ({"safe_view/keeps_gradients"}, "cut off from x's gradient"),
+    "bug_flatten_detached": ({"transpose_then_flatten/random_shapes"},
+                             "cut off from x's gradient"),
 }
 
 
@@ -107,6 +111,8 @@ def test_the_reference_views_exactly_where_view_works_and_copies_contiguously_el
         assert isinstance(outcome, Observed)
         shares = not name.startswith("copies_")
         for case, value in outcome.value.items():
+            if case.startswith("gradient to"):
+                continue  # the gradient through the copy, not a copy
             assert (value["result's storage"] == value["x's storage"]) is shares, (key.check,
                                                                                   case)
             if not shares:

@@ -98,7 +98,7 @@ def _copied_a_viewable(got):
 
 def _view_raised(got):
     return any(isinstance(c, Raised) and c.is_a("RuntimeError") and not c.not_implemented
-               for c in _cases(got))
+               and "does not require grad" not in c.message for c in _cases(got))
 
 
 def _row_major(shape):
@@ -185,6 +185,33 @@ def _changed_x(got):
                for c in _cases(got))
 
 
+def gradient_through(call, shape, device, rng):
+    """The gradient a drawn leaf of ``shape`` gets through ``call`` for a drawn weighting of
+    the result: views and copies made by view, reshape or contiguous pass it on; a result
+    cut off from its input (a .detach(), .data, a tensor rebuilt from values) makes taking it
+    raise. ``call`` gets ``leaf * 1``, not the leaf, so that what it does to its argument in
+    place is other checks' business."""
+    leaf = torch.randn(shape, device=device, generator=rng, requires_grad=True)
+
+    def run():
+        y = call(leaf * 1)
+        w = torch.randn(y.shape, device=device, generator=rng, dtype=y.dtype)
+        (grad,) = torch.autograd.grad((y * w).sum(), leaf)
+        return grad
+    return capture(run)
+
+
+def _gradient_lost(got):
+    """In a hint: taking the gradient raised because the result does not require grad."""
+    return isinstance(got, dict) and any(
+        isinstance(v, Raised) and "does not require grad" in v.message for v in got.values())
+
+
+GRADIENT_LOST = Hint("the result is cut off from x's gradient (a .detach(), .data or a tensor "
+                     "rebuilt from values): view, reshape and contiguous keep it",
+                     when=_gradient_lost)
+
+
 # --- safe_view -------------------------------------------------------------------------------
 
 
@@ -207,11 +234,15 @@ def views_transposed(m, device, rng):
                                                             (4, -1)])])
 
 
-@check("safe_view", points=1, hints=[VIEW_RAISED, COPY_NOT_CONTIGUOUS])
+@check("safe_view", points=1, hints=[VIEW_RAISED, COPY_NOT_CONTIGUOUS, GRADIENT_LOST])
 def copies_transposed(m, device, rng):
-    """a transposed x gives a contiguous copy for the shapes view refuses (a is [3, 4])"""
+    """a transposed x gives a contiguous copy for the shapes view refuses (a is [3, 4]), and
+    gradients flow back through the copy"""
     a = torch.randn(3, 4, device=device, generator=rng)
-    return _safe_view_cases(m, _as_copy, [("a.t()", a.t(), [(12,), (-1,), (3, 4), (2, 6)])])
+    cases = _safe_view_cases(m, _as_copy, [("a.t()", a.t(), [(12,), (-1,), (3, 4), (2, 6)])])
+    cases["gradient to x [3, 4] through x.t() viewed as (12,)"] = gradient_through(
+        lambda x: m.safe_view(x.t(), (12,)), (3, 4), device, rng)
+    return cases
 
 
 @check("safe_view", points=1, hints=[COPIED_NON_CONTIGUOUS])
@@ -266,6 +297,13 @@ def leaves_x_unchanged(m, device, rng):
     return {f"{label} unchanged by safe_view(x, {shape})": _called_unchanged(m.safe_view, snap,
                                                                               x, shape)
             for (label, x, shape), snap in zip(cases, before, strict=True)}
+
+
+@check("safe_view", points=0.5, hints=[GRADIENT_LOST])
+def keeps_gradients(m, device, rng):
+    """gradients flow back to x through the view (through the copy: copies_transposed)"""
+    return {"x [3, 4] viewed as (2, 6)": gradient_through(lambda x: m.safe_view(x, (2, 6)),
+                                                         (3, 4), device, rng)}
 
 
 # --- can_view --------------------------------------------------------------------------------
@@ -344,12 +382,16 @@ def notes_example(m, device, rng):
     return {"result": capture(m.transpose_then_flatten, x)}
 
 
-@check("transpose_then_flatten", points=1, hints=[NO_TRANSPOSE, VIEW_FAILS_ON_TRANSPOSE])
+@check("transpose_then_flatten", points=1,
+       hints=[NO_TRANSPOSE, VIEW_FAILS_ON_TRANSPOSE, GRADIENT_LOST])
 def random_shapes(m, device, rng):
-    """random inputs of shapes [3, 5], [4, 2], [1, 4] and [5, 1]"""
+    """random inputs of shapes [3, 5], [4, 2], [1, 4] and [5, 1], and gradients flow back"""
     inputs = [torch.randn(shape, device=device, generator=rng)
               for shape in ((3, 5), (4, 2), (1, 4), (5, 1))]
-    return {f"shape {list(x.shape)}": capture(m.transpose_then_flatten, x) for x in inputs}
+    cases = {f"shape {list(x.shape)}": capture(m.transpose_then_flatten, x) for x in inputs}
+    cases["gradient to x [3, 5]"] = gradient_through(m.transpose_then_flatten, (3, 5),
+                                                     device, rng)
+    return cases
 
 
 @check("transpose_then_flatten", points=1, hints=[NO_TRANSPOSE, VIEW_FAILS_ON_TRANSPOSE])
