@@ -45,6 +45,17 @@ BUGS = {
     # own generator, w drawn from the global state would be the expected w.
     "bug_lr_ignores_generator": ({"LinearRegression/w_from_generator"},
                                  "torch's global random state"),
+    # Device mistakes seen on the CPU: run with torch's default device set to meta.
+    "bug_randperm_on_cpu": ({"data_iter/creates_on_the_input_device"}, "without device="),
+    "bug_params_without_device": ({"LinearRegression/creates_on_the_given_device"},
+                                  "without device="),
+    "bug_loss_detached": ({"LinearRegression/loss_func"}, "gradient to y_pred"),
+    "bug_forward_float32": ({"LinearRegression/forward"}, "float64"),
+    # train_model trains with the student's own train_step, and says so in its message.
+    "bug_train_step_swapped_loss": ({"train_step/returns_loss_before_step",
+                                     "train_step/one_sgd_step", "train_model/epoch_means",
+                                     "train_model/losses_decrease"},
+                                    "come from your own train_step"),
 }
 
 # The public checks that call data_iter: on CUDA, a CPU index fails every one of them.
@@ -52,7 +63,7 @@ DATA_ITER_PUBLIC = {
     "data_iter/each_sample_once", "data_iter/batch_sizes", "data_iter/keeps_pairs",
     "data_iter/shuffled", "data_iter/reproducible_from_generator", "data_iter/different_orders",
     "data_iter/batches_on_input_device", "data_iter/fewer_samples_than_batch_size",
-    "data_iter/no_empty_last_batch"}
+    "data_iter/no_empty_last_batch", "data_iter/creates_on_the_input_device"}
 
 
 @pytest.fixture
@@ -262,7 +273,7 @@ def test_the_data_iter_judges_take_any_order_of_the_inputs_and_no_other_inputs(s
     checks = load_checks("public")
     alternative = import_file(SUBMISSIONS_05 / "correct_alternative.py", "alternative_05")
     specs = public_specs(checks, "data_iter")
-    assert len(specs) == 9 and all(spec.judge is not None for spec in specs)
+    assert len(specs) == 10 and all(spec.judge is not None for spec in specs)
     for spec in specs:
         expected = observe(spec.scenario, solution, seed=1)
         other_order = observe(spec.scenario, alternative, seed=1, global_seed=99)

@@ -63,7 +63,7 @@ def test_every_operator_makes_mutants_and_only_inside_functions_and_classes():
                      ".view(-1) → torch.cat([y, x], dim=0).reshape(-1)",
                      "z.add_(1) → z.add(1)", "y += 1 → y = y + 1", "True → False",
                      "-y → y", "1 → 2", "return z.sum(dim=0) → return None",
-                     "z.sum(dim=0) → z.sum()",
+                     "z.sum(dim=0) → z.sum()", "torch.cat([y, x], dim=0) → torch.cat(",
                      "x.reshape(2, -1).detach() → x.reshape(2, -1)"):
         assert any(expected.split(" → ")[1] in d and expected.split(" → ")[0] in d
                    for d in descriptions), (expected, descriptions)

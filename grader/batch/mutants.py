@@ -24,7 +24,8 @@ The operators (:data:`grader.reports.mutation.OPERATORS`):
   (``0.0`` → ``1.0``)
 - ``negation``: ``-x`` → ``x``
 - ``statement``: a statement → ``pass``; ``return x`` → ``return None``
-- ``argument``: one keyword argument dropped; one positional argument after the first dropped
+- ``argument``: one keyword argument dropped; one positional argument after the first
+  dropped; the first two positional arguments swapped
 - ``method``: a method or function swapped for its usual confusion (:data:`SWAPS`:
   ``view`` ↔ ``reshape``, ``cat`` ↔ ``stack``, ``sum`` ↔ ``mean``, ``zeros`` ↔ ``ones``, ...)
 - ``in-place``: ``x.add_(y)`` → ``x.add(y)``, ``x.mul(y)`` → ``x.mul_(y)``, ``x += y`` →
@@ -303,6 +304,10 @@ def _argument(node: ast.AST) -> Iterator[ast.AST]:
         for i in range(1, len(node.args)):
             if not isinstance(node.args[i], ast.Starred):
                 yield _copy_with(node, args=node.args[:i] + node.args[i + 1:])
+        first = node.args[:2]
+        if (len(first) == 2 and not any(isinstance(a, ast.Starred) for a in first)
+                and ast.dump(first[0]) != ast.dump(first[1])):
+            yield _copy_with(node, args=[first[1], first[0], *node.args[2:]])
 
 
 def _method(node: ast.AST) -> Iterator[ast.AST]:

@@ -34,6 +34,7 @@ same in every run, which is fine for a worked example, but its answer can be lea
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -200,6 +201,18 @@ def capture(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         raise
     except BaseException as exc:  # SystemExit from student code is an observation too
         return Raised.from_exception(exc)
+
+
+def default_device_elsewhere(device: str) -> contextlib.AbstractContextManager[Any]:
+    """Where a scenario calls the module on the CPU: torch's default device set to CUDA while
+    it runs, so that a tensor the module makes without ``device=`` fails loudly instead of
+    landing, by luck, on the CPU with its inputs. Without a GPU, torch cannot make it; with
+    one, it is on another device than the inputs. That is the mistake a GPU run catches, now
+    caught on every CPU run. On a CUDA run nothing changes: the default device, the CPU,
+    already differs from the inputs'."""
+    import torch
+
+    return torch.device("cuda") if device == "cpu" else contextlib.nullcontext()
 
 
 def unchanged(after: Any, before: Any) -> dict[str, Any]:

@@ -37,7 +37,17 @@ import contextlib
 
 import torch
 
-from grader import Hint, Raised, TensorValue, capture, check, compare, identity, storage
+from grader import (
+    Hint,
+    Raised,
+    TensorValue,
+    capture,
+    check,
+    compare,
+    default_device_elsewhere,
+    identity,
+    storage,
+)
 
 W_TRUE = ((2.0,), (-3.0,))  # the notes' w0
 B_TRUE = 10.0  # the notes' b0
@@ -108,7 +118,9 @@ class CheckModel:
         return x @ self.w + self.b
 
     def loss_func(self, y_pred, y_true):
-        return torch.mean((y_pred - y_true) ** 2)
+        # Plus a tenth of the labels' mean: no gradient, so training is the plain mean squared
+        # error's, but the loss is not symmetric: swapped arguments are seen.
+        return torch.mean((y_pred - y_true) ** 2) + 0.1 * torch.mean(y_true)
 
     def parameters(self):
         return [self.w, self.b]
@@ -563,6 +575,11 @@ GENERATOR_DEVICE = Hint(
     "input's device (torch.randperm(n, generator=generator, device=features.device), "
     "torch.randn(..., generator=generator, device=device)), not on the CPU and then .to(device)",
     when=raised_with("RuntimeError", "generator"))
+DEFAULT_DEVICE = Hint(
+    "a tensor was created without device= and went to the default device, which is not the "
+    "input's: pass device=features.device (data_iter) or device=device (LinearRegression) to "
+    "every torch.randperm, torch.randn, torch.zeros, ...",
+    when=lambda got: "cuda" in str(got).lower())
 CPU_INDEX = Hint(
     "the batch index lives on the CPU (torch.LongTensor(...), or torch.tensor(list) without "
     "device=, as in the notes), and index_select needs it on the features' device: build the "
@@ -720,6 +737,23 @@ def no_empty_last_batch(m, device, rng):
             "batch sizes": str([len(batch) for batch in facts["feature ids"]])}
 
 
+@check("data_iter", points=0.5, judge=judge_batches, hints=[DEFAULT_DEVICE, CPU_INDEX])
+def creates_on_the_input_device(m, device, rng):
+    """every tensor it makes is on the features' device, not the default device
+
+    Run with torch's default device elsewhere (:func:`grader.default_device_elsewhere`): a
+    tensor made without device= fails there. What the GPU runs would catch, seen on the CPU
+    too."""
+    features, labels = numbered_data(10, device, rng)
+    generator = fresh_generator(rng, device)
+    with default_device_elsewhere(device):
+        facts = capture(lambda: read_batches(m.data_iter(features, labels, 4,
+                                                         generator=generator)))
+    if isinstance(facts, Raised):
+        return {"feature ids": facts, "label ids": facts}
+    return {"feature ids": facts["feature ids"], "label ids": facts["label ids"]}
+
+
 # --- LinearRegression ------------------------------------------------------------------------
 
 @check("LinearRegression", points=1, hints=[
@@ -759,11 +793,35 @@ def float32_leaves(m, device, rng):
 
 @check("LinearRegression", points=1)
 def forward(m, device, rng):
-    """forward(x) is x @ w + b (on a model holding the check's w and b)"""
-    w = torch.randn(3, 1, generator=rng, device=device, requires_grad=True)
-    b = torch.randn(1, 1, generator=rng, device=device, requires_grad=True)
-    x = torch.randn(5, 3, generator=rng, device=device)
-    return {"output": model_holding(m, w, b).forward(x)}
+    """forward(x) is x @ w + b (on a model holding the check's w and b), in x's dtype"""
+    observed = {}
+    for dtype in (torch.float32, torch.float64):
+        w = torch.randn(3, 1, generator=rng, device=device, dtype=dtype, requires_grad=True)
+        b = torch.randn(1, 1, generator=rng, device=device, dtype=dtype, requires_grad=True)
+        x = torch.randn(5, 3, generator=rng, device=device, dtype=dtype)
+        observed[f"output ({str(dtype).removeprefix('torch.')})"] = capture(
+            model_holding(m, w, b).forward, x)
+    return observed
+
+
+@check("LinearRegression", points=0.5, hints=[DEFAULT_DEVICE, GENERATOR_DEVICE, LR_SIGNATURE])
+def creates_on_the_given_device(m, device, rng):
+    """w and b are made on the given device, not the default device
+
+    Run with torch's default device elsewhere (:func:`grader.default_device_elsewhere`): a
+    parameter made without device= fails there or lands on another device. What the GPU
+    runs would catch, seen on the CPU too."""
+    generator = fresh_generator(rng, device)
+    with default_device_elsewhere(device):
+        model = capture(m.LinearRegression, 3, generator=generator, device=device)
+    # Each parameter times 0 plus drawn values: those values where it is on the device
+    # (whatever it holds: its values are w_from_generator's business), an error elsewhere.
+    marks = {name: torch.randn(shape, generator=rng, device=device)
+             for name, shape in (("w", (3, 1)), ("b", (1, 1)))}
+    if isinstance(model, Raised):
+        return {name: model for name in marks}
+    return {name: capture(lambda n=name: getattr(model, n).detach() * 0 + marks[n])
+            for name in marks}
 
 
 @check("LinearRegression", points=1, hints=[Hint(
@@ -771,12 +829,24 @@ def forward(m, device, rng):
     "torch.mean((y_pred - y_true) ** 2 / 2)",
     patch={"LinearRegression": LinearRegressionWithoutHalf})])
 def loss_func(m, device, rng):
-    """loss_func is the mean of (y_pred - y_true) ** 2 / 2, a 0-d tensor"""
+    """loss_func is the mean of (y_pred - y_true) ** 2 / 2, a 0-d tensor in the inputs'
+    dtype, differentiable"""
     w = torch.randn(2, 1, generator=rng, device=device, requires_grad=True)
     b = torch.zeros(1, 1, device=device, requires_grad=True)
+    model = model_holding(m, w, b)
     y_pred = torch.randn(6, 1, generator=rng, device=device)
     y_true = torch.randn(6, 1, generator=rng, device=device)
-    return {"loss": model_holding(m, w, b).loss_func(y_pred, y_true)}
+    pred64 = torch.randn(6, 1, generator=rng, device=device, dtype=torch.float64,
+                         requires_grad=True)
+    true64 = torch.randn(6, 1, generator=rng, device=device, dtype=torch.float64)
+
+    def gradient():
+        (grad,) = torch.autograd.grad(model.loss_func(pred64, true64), pred64)
+        return grad
+
+    return {"loss": model.loss_func(y_pred, y_true),
+            "loss (float64)": capture(model.loss_func, pred64, true64),
+            "gradient to y_pred (float64)": capture(gradient)}
 
 
 OBJECTS = "objects: parameters()'s, then model.w and model.b"
