@@ -19,7 +19,9 @@ if TYPE_CHECKING:
         changed,
         check,
         default_device_elsewhere,
+        gradients,
         identity,
+        lost_gradient,
         storage,
         unchanged,
     )
@@ -28,12 +30,12 @@ if TYPE_CHECKING:
 __version__ = "0.1.0"
 
 __all__ = ["Hint", "Identity", "Raised", "TensorValue", "capture", "changed", "check",
-           "compare", "default_device_elsewhere", "identity", "storage", "unchanged",
-           "__version__"]
+           "compare", "default_device_elsewhere", "gradients", "identity", "lost_gradient",
+           "storage", "unchanged", "__version__"]
 
 _LAZY = {**{name: "grader.model.authoring" for name in
-            ("Hint", "capture", "changed", "check", "default_device_elsewhere", "identity",
-             "storage", "unchanged")},
+            ("Hint", "capture", "changed", "check", "default_device_elsewhere", "gradients",
+             "identity", "lost_gradient", "storage", "unchanged")},
          **{name: "grader.model.observations" for name in ("Identity", "Raised", "TensorValue")},
          "compare": "grader.judging.compare"}
 

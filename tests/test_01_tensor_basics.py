@@ -52,6 +52,12 @@ BUGS = {
     "bug_to_python_numel": ({"to_python/one_element_gives_a_list"}, "not t.numel() == 1"),
     "bug_to_python_float": ({"to_python/zero_dim_gives_a_number"}, "float(t)"),
     "bug_cast_float": ({"cast_like/dtype_and_values"}, "x.float() always gives float32"),
+    "bug_join_detached": ({"join/keeps_gradients"}, "cut off from its inputs' gradients"),
+    "bug_noisy_default_device": ({"noisy_linear_data/draws_on_w_device"}, "without device="),
+    "bug_noisy_detached": ({"noisy_linear_data/y_keeps_gradients"},
+                           "cut off from its inputs' gradients"),
+    "bug_cast_like_detached": ({"cast_like/keeps_gradients_between_floats"},
+                               "cut off from its inputs' gradients"),
 }
 
 
@@ -84,14 +90,16 @@ def test_the_notes_code_loses_only_the_device_that_type_as_changes(grade):
     assert "torch.range is deprecated" in result.output.stderr
 
 
-def test_the_notes_data_code_loses_the_generator_and_float64_checks_on_the_cpu(grade):
-    """The notes' 3-1 lines draw float32 numbers from the global RNG: right numbers on the CPU
-    for float32 w (the value checks seed the global RNG alike), but no generator and no
-    float64. (On a GPU it also draws on the wrong device and loses more.)"""
+def test_the_notes_data_code_loses_the_generator_float64_and_device_checks_on_the_cpu(grade):
+    """The notes' 3-1 lines draw float32 numbers from the global RNG on the default device:
+    right numbers on the CPU for float32 w (the value checks seed the global RNG alike), but
+    no generator, no float64, and not w's device (seen on the CPU with the default device set
+    elsewhere; on a GPU it loses more)."""
     result = grade(on_solution(SUBMISSIONS_01 / "bug_notes_linear_data.py"))
     assert failing(result, "cpu") == {"noisy_linear_data/reproducible",
                                       "noisy_linear_data/uses_generator",
-                                      "noisy_linear_data/float64_weights"}
+                                      "noisy_linear_data/float64_weights",
+                                      "noisy_linear_data/draws_on_w_device"}
     check = by_id(result, "noisy_linear_data/float64_weights")
     assert isinstance(check, CheckResult)
     assert "dtype=w.dtype, device=w.device" in check.message

@@ -203,6 +203,28 @@ def capture(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return Raised.from_exception(exc)
 
 
+def gradients(call: Callable[[], Any], leaves: Sequence[Any], rng: Any) -> Any:
+    """What a scenario returns to observe that a result stays connected to its inputs for
+    autograd: the gradients, with respect to each of ``leaves``, of ``(call() * u).sum()``
+    for a ``u`` drawn from ``rng`` (so that the values depend on a graded run's secret
+    inputs). A result cut off from them (a ``.detach()``, ``.data``, ``torch.no_grad()``, a
+    tensor rebuilt from values) makes taking them raise, which is recorded as the
+    observation (:func:`capture`); :func:`lost_gradient` tells that in a hint."""
+    def run() -> list[Any]:
+        result = call()
+        u = torch.randn(result.shape, generator=rng, device=result.device, dtype=result.dtype)
+        return list(torch.autograd.grad((result * u).sum(), list(leaves)))
+
+    return capture(run)
+
+
+def lost_gradient(observed: Any) -> bool:
+    """In a hint (the grader's process): some :func:`gradients` observation in ``observed``
+    (itself, or a value of a dict) raised because the result did not require grad."""
+    values = observed.values() if _isinstance(observed, dict) else [observed]
+    return any(_isinstance(v, Raised) and "does not require grad" in v.message for v in values)
+
+
 def default_device_elsewhere(device: str) -> contextlib.AbstractContextManager[Any]:
     """Where a scenario calls the module on the CPU: torch's default device set to CUDA while
     it runs, so that a tensor the module makes without ``device=`` fails loudly instead of
@@ -210,9 +232,27 @@ def default_device_elsewhere(device: str) -> contextlib.AbstractContextManager[A
     one, it is on another device than the inputs. That is the mistake a GPU run catches, now
     caught on every CPU run. On a CUDA run nothing changes: the default device, the CPU,
     already differs from the inputs'."""
-    import torch
+    return _elsewhere() if device == "cpu" else contextlib.nullcontext()
 
-    return torch.device("cuda") if device == "cpu" else contextlib.nullcontext()
+
+@contextmanager
+def _elsewhere() -> Iterator[None]:
+    # torch.normal(mean, std, size=...) makes a tensor, but torch's default device does not
+    # reach it: it gets the default device's device= here, as a factory would.
+    normal = torch.normal
+
+    def normal_on_the_default_device(*args: Any, **kwargs: Any) -> Any:
+        if ("size" in kwargs or len(args) >= 3) and "device" not in kwargs \
+                and "out" not in kwargs:
+            kwargs["device"] = "cuda"
+        return normal(*args, **kwargs)
+
+    torch.normal = normal_on_the_default_device
+    try:
+        with torch.device("cuda"):
+            yield
+    finally:
+        torch.normal = normal
 
 
 def unchanged(after: Any, before: Any) -> dict[str, Any]:

@@ -28,7 +28,18 @@ Design notes:
 import numpy as np
 import torch
 
-from grader import Hint, Raised, capture, check, compare, unchanged
+from grader import (
+    Hint,
+    Raised,
+    TensorValue,
+    capture,
+    check,
+    compare,
+    default_device_elsewhere,
+    gradients,
+    lost_gradient,
+    unchanged,
+)
 
 # --- known wrong answers (hints) -------------------------------------------------------------
 
@@ -222,6 +233,20 @@ def keeps_dtype_and_device(m, device, rng):
         out[f"{name}, stacked"] = capture(
             lambda x=x: dtype_and_device(m.join([x, x], 1, new_axis=True)))
     return out
+
+
+GRADIENT_CUT = ("the result is cut off from its inputs' gradients (a .detach(), .data or a "
+                "tensor rebuilt from values): {keeps} keep{s} them")
+
+
+@check("join", points=0.5, hints=[Hint(GRADIENT_CUT.format(keeps="torch.cat and torch.stack",
+                                                           s=""), when=lost_gradient)])
+def keeps_gradients(m, device, rng):
+    """gradients flow back to every input, concatenated or stacked"""
+    a, b = (torch.randn(2, 3, device=device, generator=rng, requires_grad=True)
+            for _ in range(2))
+    return {"concatenated": gradients(lambda: m.join([a, b], 0), [a, b], rng),
+            "stacked": gradients(lambda: m.join([a, b], 1, new_axis=True), [a, b], rng)}
 
 
 # --- inclusive_range -------------------------------------------------------------------------
@@ -430,6 +455,75 @@ def float64_weights(m, device, rng):
     return {"X": X, "y": y}
 
 
+@check("noisy_linear_data", points=0.5, hints=[
+    Hint("a tensor was made without device= and went to the default device, which is not w's: "
+         "pass device=w.device (and dtype=w.dtype) to torch.rand and torch.normal",
+         when=lambda got: "cuda" in str(got).lower())])
+def draws_on_w_device(m, device, rng):
+    """every tensor it makes is on w's device, not the default device (a check runs it with
+    the default device elsewhere: the mistake a GPU shows, seen on the CPU too)"""
+    w = torch.randn(2, 1, device=device, generator=rng)
+    b = torch.randn(1, 1, device=device, generator=rng)
+    g = torch.Generator(device=device).manual_seed(seed_from(rng, device))
+    marks = [torch.randn(30, 2, device=device, generator=rng),
+             torch.randn(30, 1, device=device, generator=rng)]
+    with default_device_elsewhere(device):
+        data = capture(m.noisy_linear_data, 30, w, b, 1.0, generator=g)
+    if isinstance(data, Raised):
+        return {"X": data, "y": data}
+    # Each result times 0 plus drawn values: those values where it is on w's device
+    # (whatever it holds: its values are the other checks' business), an error elsewhere.
+    return {name: capture(lambda t=t, mark=mark: t * 0 + mark)
+            for name, t, mark in zip(("X", "y"), data, marks, strict=False)}
+
+
+def judge_gradients_of_y(got, expected):
+    """Judge of y_keeps_gradients: the gradients y passes back are those of X @ w + b for the
+    student's own X (its draws are the other checks' business): X^T u to w and sum(u) to b,
+    for the weighting u drawn as the reference's."""
+    if not isinstance(got, dict) or got.keys() != expected.keys():
+        found = compare(got, expected)
+        return found.text() if found else "unexpected observation"
+    found = compare(got["u"], expected["u"], path="u")
+    if found:
+        return found.text()
+    grads, X = got[GRADIENTS_TO_W_B], got["X"]
+    if not (isinstance(grads, list) and len(grads) == 2 and isinstance(X, TensorValue)
+            and all(isinstance(t, TensorValue) for t in grads)):
+        found = compare(grads, expected[GRADIENTS_TO_W_B], path=GRADIENTS_TO_W_B)
+        return found.text() if found else None
+    u = got["u"].values.to(X.values.dtype)
+    if X.values.shape != (u.shape[0], 2):
+        return f"X: expected shape [{u.shape[0]}, 2], got {list(X.values.shape)}"
+    wanted = [X.values.T @ u, u.sum().reshape(1, 1)]
+    for name, grad, want in zip(("w", "b"), grads, wanted, strict=True):
+        if grad.values.shape != want.shape or not torch.allclose(
+                grad.values.to(want.dtype), want, rtol=1e-4, atol=1e-4):
+            return (f"the gradient to {name} is not that of X @ w + b + noise for the X "
+                    "returned: y must be computed from w and b as given")
+    return None
+
+
+GRADIENTS_TO_W_B = "gradients to w and b"
+
+
+@check("noisy_linear_data", points=0.5, judge=judge_gradients_of_y, hints=[
+    Hint(GRADIENT_CUT.format(keeps="X @ w + b", s="s"), when=lambda got: isinstance(
+        got, dict) and lost_gradient(got.get(GRADIENTS_TO_W_B)))])
+def y_keeps_gradients(m, device, rng):
+    """y stays connected to w and b for autograd (X @ w + b + noise)"""
+    w = torch.randn(2, 1, device=device, generator=rng, requires_grad=True)
+    b = torch.randn(1, 1, device=device, generator=rng, requires_grad=True)
+    u = torch.randn(25, 1, device=device, generator=rng)
+    g = torch.Generator(device=device).manual_seed(seed_from(rng, device))
+    X, y = m.noisy_linear_data(25, w, b, 1.0, generator=g)
+
+    def backward():
+        return list(torch.autograd.grad((y * u).sum(), [w, b]))
+
+    return {"X": X.detach(), "u": u, GRADIENTS_TO_W_B: capture(backward)}
+
+
 # --- to_numpy_shared / to_numpy_copy ---------------------------------------------------------
 
 def memory_facts(fn, t):
@@ -529,6 +623,15 @@ def keeps_x_device(m, device, rng):
     # The values as Python numbers: this check is about the device, not the dtype.
     return {f"result device (other on {elsewhere})": result.device.type,
             "result values": capture(result.tolist)}
+
+
+@check("cast_like", points=0.5, hints=[
+    Hint(GRADIENT_CUT.format(keeps="x.to(dtype)", s="s"), when=lost_gradient)])
+def keeps_gradients_between_floats(m, device, rng):
+    """float to float, the result stays connected to x for autograd"""
+    x = torch.randn(4, device=device, generator=rng, requires_grad=True)
+    other = torch.zeros(1, dtype=torch.float64, device=device)
+    return {"float32 x, float64 other": gradients(lambda: m.cast_like(x, other), [x], rng)}
 
 
 @check("cast_like", points=0.5)

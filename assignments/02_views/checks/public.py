@@ -18,7 +18,18 @@ import math
 
 import torch
 
-from grader import Hint, Raised, TensorValue, capture, changed, check, storage, unchanged
+from grader import (
+    Hint,
+    Raised,
+    TensorValue,
+    capture,
+    changed,
+    check,
+    gradients,
+    lost_gradient,
+    storage,
+    unchanged,
+)
 
 # --- known wrong answers (hints) -------------------------------------------------------------
 
@@ -186,30 +197,16 @@ def _changed_x(got):
 
 
 def gradient_through(call, shape, device, rng):
-    """The gradient a drawn leaf of ``shape`` gets through ``call`` for a drawn weighting of
-    the result: views and copies made by view, reshape or contiguous pass it on; a result
-    cut off from its input (a .detach(), .data, a tensor rebuilt from values) makes taking it
-    raise. ``call`` gets ``leaf * 1``, not the leaf, so that what it does to its argument in
-    place is other checks' business."""
+    """The gradient a drawn leaf of ``shape`` gets through ``call`` (:func:`grader.gradients`).
+    ``call`` gets ``leaf * 1``, not the leaf, so that what it does to its argument in place
+    is other checks' business."""
     leaf = torch.randn(shape, device=device, generator=rng, requires_grad=True)
-
-    def run():
-        y = call(leaf * 1)
-        w = torch.randn(y.shape, device=device, generator=rng, dtype=y.dtype)
-        (grad,) = torch.autograd.grad((y * w).sum(), leaf)
-        return grad
-    return capture(run)
-
-
-def _gradient_lost(got):
-    """In a hint: taking the gradient raised because the result does not require grad."""
-    return isinstance(got, dict) and any(
-        isinstance(v, Raised) and "does not require grad" in v.message for v in got.values())
+    return gradients(lambda: call(leaf * 1), [leaf], rng)
 
 
 GRADIENT_LOST = Hint("the result is cut off from x's gradient (a .detach(), .data or a tensor "
                      "rebuilt from values): view, reshape and contiguous keep it",
-                     when=_gradient_lost)
+                     when=lost_gradient)
 
 
 # --- safe_view -------------------------------------------------------------------------------
