@@ -33,7 +33,8 @@ BUGS = {
                              "first_and_second_derivative/non_constant_second_derivative",
                              "first_and_second_derivative/returns_two_0d_tensors",
                              "first_and_second_derivative/other_functions",
-                             "first_and_second_derivative/float32_0d_tensors"},
+                             "first_and_second_derivative/float32_0d_tensors",
+                             "first_and_second_derivative/linear_and_constant_f"},
                             "create_graph=True"),
     "bug_derivatives_as_floats": ({"first_and_second_derivative/returns_two_0d_tensors",
                                    "first_and_second_derivative/float32_0d_tensors"},
@@ -70,6 +71,12 @@ BUGS = {
     "bug_accumulated_no_retain_graph": ({"accumulated_grad/times_1_and_3",
                                          "accumulated_grad/other_shapes_dtypes_times"},
                                         "retain_graph=True"),
+    "bug_linear_f_raises": ({"first_and_second_derivative/linear_and_constant_f"},
+                            "test dy_dx.requires_grad"),
+    "bug_minimize_default_device": ({"minimize_quadratic/starts_on_the_coefficients_device"},
+                                    "without device="),
+    "bug_derivative_not_detached": ({"first_and_second_derivative/non_constant_second_derivative"},
+                                    "f'(x) requires grad"),
 }
 
 
@@ -97,6 +104,9 @@ def test_the_notes_code_loses_what_differs_from_the_contract_and_says_why(grade)
         "first_and_second_derivative/leaves_x_untouched",
         "grads_of_outputs/unused_input_gets_zeros", "grads_of_outputs/several_unused_inputs",
         "minimize_quadratic/float64_coefficients",
+        "minimize_quadratic/starts_on_the_coefficients_device",
+        "first_and_second_derivative/linear_and_constant_f",
+        "first_and_second_derivative/non_constant_second_derivative",
         "intermediate_grads/notes_numbers", "intermediate_grads/other_x_values",
         "intermediate_grads/leaves_x_untouched", "intermediate_grads/leaves_float64_x_untouched",
     }

@@ -16,7 +16,17 @@ device of what came back with the reference's, not its values.
 
 import torch
 
-from grader import Hint, Raised, TensorValue, capture, changed, check, compare, unchanged
+from grader import (
+    Hint,
+    Raised,
+    TensorValue,
+    capture,
+    changed,
+    check,
+    compare,
+    default_device_elsewhere,
+    unchanged,
+)
 
 INTERMEDIATE_KEYS = ("x", "y1", "y2", "loss")
 
@@ -343,7 +353,29 @@ def derivatives_non_constant_second_derivative(m, device, rng):
             out[name] = result
         else:
             d1, d2 = result
-            out[name] = {"f'(x)": number(d1), "f''(x)": number(d2)}
+            out[name] = {"f'(x)": number(d1), "f''(x)": number(d2),
+                         # detached, as plain values (a number is: its kind is
+                         # returns_two_0d_tensors' business)
+                         "f'(x) requires grad": getattr(d1, "requires_grad", False),
+                         "f''(x) requires grad": getattr(d2, "requires_grad", False)}
+    return out
+
+
+@check("first_and_second_derivative", points=0.5, name="linear_and_constant_f", hints=[Hint(
+    "for an f linear in x the first derivative does not depend on x: it comes back without "
+    "a graph (requires_grad False), and differentiating it again raises. Its second "
+    "derivative is zeros_like(x): test dy_dx.requires_grad before the second call",
+    when=lambda got: isinstance(got, dict) and any(
+        isinstance(v, Raised) and not v.not_implemented for v in got.values()))])
+def derivatives_linear_and_constant_f(m, device, rng):
+    """f = k x + c (drawn k, c) and f constant in x: f'' is 0, f' is k and 0"""
+    k, c, x = (torch.randn((), device=device, generator=rng, dtype=torch.float64)
+               for _ in range(3))
+    out = {}
+    for name, f in (("k x + c", lambda t: k * t + c), ("c + 0 x", lambda t: c + 0 * t)):
+        result = capture(m.first_and_second_derivative, f, x.clone().requires_grad_(True))
+        out[name] = result if isinstance(result, Raised) else {
+            "f'(x)": number(result[0]), "f''(x)": number(result[1])}
     return out
 
 
@@ -472,6 +504,27 @@ def minimize_returns_0d_tensor(m, device, rng):
     """returns x as a 0-d tensor with the coefficients' dtype and device"""
     a, b, c = notes_coefficients(device)
     return {"x": m.minimize_quadratic(a, b, c, lr=0.1, steps=5)}
+
+
+@check("minimize_quadratic", points=0.5, name="starts_on_the_coefficients_device",
+       rtol=1.3e-6, atol=1e-5, time_limit=20, hints=[Hint(
+           "x was made without device= and went to the default device, which is not the "
+           "coefficients': torch.zeros((), dtype=a.dtype, device=a.device, "
+           "requires_grad=True)", when=lambda got: "cuda" in str(got).lower())])
+def minimize_starts_on_the_coefficients_device(m, device, rng):
+    """x starts on the coefficients' device, not the default device (a check runs it with
+    the default device set elsewhere: the mistake a GPU shows, seen on the CPU too), and
+    comes back detached (x.detach())"""
+    a = torch.rand((), device=device, generator=rng) + 0.5
+    b, c, mark = (torch.randn((), device=device, generator=rng) for _ in range(3))
+    with default_device_elsewhere(device):
+        x = capture(m.minimize_quadratic, a, b, c, lr=0.1, steps=15)
+    if isinstance(x, Raised):
+        return {"x": x}
+    # x times 0 plus a drawn value: that value where x is on the device (whatever SGD gave:
+    # the value checks' business), an error elsewhere.
+    return {"x on the device": capture(lambda: number(x * 0 + mark)),
+            "x requires grad": getattr(x, "requires_grad", False)}
 
 
 # --- intermediate_grads ----------------------------------------------------------------------

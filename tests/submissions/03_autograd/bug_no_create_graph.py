@@ -8,4 +8,4 @@ def first_and_second_derivative(f, x):
     x = x.detach().clone().requires_grad_(True)
     dy_dx = torch.autograd.grad(f(x), x)[0]
     d2y_dx2 = torch.autograd.grad(dy_dx, x)[0]
-    return dy_dx, d2y_dx2
+    return dy_dx.detach(), d2y_dx2
