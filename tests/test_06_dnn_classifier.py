@@ -28,7 +28,8 @@ SUBMISSIONS_06 = SUBMISSIONS / NAME
 SOLUTION_06 = SOLUTIONS / NAME / "dnn_classifier.py"
 TRAINING_CHECKS = {"train_classifier/reaches_accuracy", "train_classifier/trains_in_place",
                    "train_classifier/returns_per_epoch_losses",
-                   "train_classifier/losses_decrease"}
+                   "train_classifier/losses_decrease", "train_classifier/one_pass_per_epoch",
+                   "train_classifier/trains_on_the_data_device"}
 HIDDEN_TRAINING_CHECKS = {"train_classifier/reaches_accuracy_other_model",
                           "train_classifier/reproducible_with_a_generator",
                           "train_classifier/leaves_X_and_Y_unchanged",
@@ -56,6 +57,14 @@ BUGS = {
     "bug_per_batch_losses": ({"train_classifier/returns_per_epoch_losses"},
                              "one loss per epoch, not one per batch"),
     "bug_too_few_epochs": ({"train_classifier/reaches_accuracy"}, "more default epochs"),
+    "bug_epoch_loss_sum": ({"train_classifier/one_pass_per_epoch"},
+                           "the mean of its 3 batch losses"),
+    "bug_overlapping_batches": ({"train_classifier/one_pass_per_epoch"},
+                                "is not one pass over the 1100 samples"),
+    "bug_randperm_default_device": ({"train_classifier/trains_on_the_data_device"},
+                                    "without device="),
+    "bug_epoch_mean_full_batches": ({"train_classifier/one_pass_per_epoch"},
+                                    "the mean of its 3 batch losses"),
 }
 
 HIDDEN_BUGS = {

@@ -21,7 +21,17 @@ import time
 import torch
 from torch import nn
 
-from grader import Hint, Raised, TensorValue, capture, changed, check, unchanged
+from grader import (
+    Hint,
+    Raised,
+    TensorValue,
+    capture,
+    changed,
+    check,
+    compare,
+    default_device_elsewhere,
+    unchanged,
+)
 from grader.model.observations import Opaque
 
 # Bound when this file is loaded, before the student's module is imported.
@@ -682,3 +692,156 @@ def losses_decrease(m, device, rng):
     X, Y = ring_data(500, 500, rng, device)
     model = small_model(device, rng)
     return {"losses": as_floats(m.train_classifier(model, X, Y, epochs=30, generator=rng))}
+
+
+# --- what one epoch is ------------------------------------------------------------------------
+
+EVENTS = "training forwards and losses, in order"
+ROW_KEYS = "X's rows (x + 2y, a key per sample)"
+
+
+def row_keys(X):
+    """A number per sample that tells the rows of X apart (continuous draws never tie)."""
+    return (X[:, 0] + 2 * X[:, 1]).tolist()
+
+
+def record_training(model, train):
+    """Run ``train()`` and record, in order, every forward of ``model`` made with gradients
+    enabled (the keys of the rows it got) and every backward of a 0-d tensor (its value,
+    whether by loss.backward() or torch.autograd.backward): the batches and batch losses of
+    the training, as data for the judge."""
+    events = []
+    backward = torch.autograd.backward  # what loss.backward() calls too
+
+    def recording_backward(tensors, *args, **kwargs):
+        if isinstance(tensors, torch.Tensor) and tensors.dim() == 0:
+            events.append(["loss", float(tensors.detach())])
+        return backward(tensors, *args, **kwargs)
+
+    def on_forward(module, inputs, output):
+        if torch.is_grad_enabled() and inputs and isinstance(inputs[0], torch.Tensor):
+            events.append(["forward", row_keys(inputs[0].detach())])
+
+    hook = model.register_forward_hook(on_forward)
+    torch.autograd.backward = recording_backward
+    try:
+        result = capture(train)
+    finally:
+        torch.autograd.backward = backward
+        hook.remove()
+    return result, events
+
+
+def epochs_verdict(got, expected):
+    """Judge of one_pass_per_epoch: :func:`epoch_verdict` for each training observed."""
+    if isinstance(got, Raised) or not isinstance(got, dict) or got.keys() != expected.keys():
+        found = compare(got, expected)
+        return found.text() if found else "unexpected observation"
+    for name, wanted in expected.items():
+        problem = epoch_verdict(got[name], wanted)
+        if problem:
+            return f"{name}: {problem}"
+    return None
+
+
+def epoch_verdict(got, expected):
+    """The forwards split into consecutive epochs that each see every sample of X exactly
+    once, and each epoch's returned loss is the mean of the batch losses its backward calls
+    saw. X's rows are the reference's (a recording of other data does not match them); the
+    batch size and order are the student's own."""
+    if isinstance(got, Raised) or not isinstance(got, dict) or got.keys() != expected.keys():
+        found = compare(got, expected)
+        return found.text() if found else "unexpected observation"
+    keys = {round(k, 6): i for i, k in enumerate(expected[ROW_KEYS])}
+    n, epochs = len(keys), len(expected["losses"])
+    losses = got["losses"]
+    # Not a list of one float per epoch: returns_per_epoch_losses' business; the passes
+    # are still judged here.
+    per_epoch = (isinstance(losses, list) and len(losses) == epochs
+                 and all(isinstance(v, float) for v in losses))
+    seen, epoch, batch_losses = [], 0, [[] for _ in range(epochs)]
+    for kind, value in got[EVENTS]:
+        if kind == "forward":
+            if epoch >= epochs:
+                return (f"the model saw more batches than {epochs} epochs hold: an epoch is one "
+                        "pass over the samples")
+            rows = [keys.get(round(v, 6)) for v in value]
+            if None in rows:
+                return "a training batch held rows that are not rows of X"
+            seen.extend(rows)
+            if len(seen) >= n:
+                if sorted(seen) != list(range(n)):
+                    twice = len(seen) - len(set(seen))
+                    return (f"epoch {epoch + 1} is not one pass over the {n} samples: "
+                            f"{n - len(set(seen))} never came and {twice} came again "
+                            "(batches must cover each sample exactly once per epoch)")
+                seen, epoch = [], epoch + 1
+        elif kind == "loss":
+            # A batch's loss follows its forward: after the forward that ends an epoch, it
+            # still belongs to that epoch.
+            index = epoch if seen or epoch == 0 else epoch - 1
+            if index < epochs:
+                batch_losses[index].append(value)
+    if epoch != epochs or seen:
+        return (f"the model saw {epoch} full passes over the samples for {epochs} epochs: an "
+                "epoch is one pass")
+    if not per_epoch:
+        return None
+    for e, (returned, batch) in enumerate(zip(losses, batch_losses, strict=True)):
+        if not batch:
+            return f"epoch {e + 1}: no loss.backward() on a 0-d loss was seen"
+        mean = sum(batch) / len(batch)
+        if not math.isclose(returned, mean, rel_tol=1e-5, abs_tol=1e-7):
+            return (f"epoch {e + 1}: returned {returned:.6g}, but the mean of its "
+                    f"{len(batch)} batch losses is {mean:.6g}")
+    return None
+
+
+@check("train_classifier", points=1, time_limit=30, judge=epochs_verdict,
+       hints=[LOSS_METHOD_HINT])
+def one_pass_per_epoch(m, device, rng):
+    """each epoch is one pass over the samples (every sample exactly once), and its loss is
+    the mean of its batch losses (1,100 samples for 2 epochs, 200 for 1)"""
+    observed = {}
+    # Every draw before any training: the student's training may draw from rng or not.
+    cases = [(ring_data(n, n, rng, device), small_model(device, rng), n, epochs)
+             for n, epochs in ((550, 2), (100, 1))]
+    for (X, Y), model, n, epochs in cases:
+        losses, events = record_training(
+            model, lambda model=model, X=X, Y=Y, epochs=epochs: m.train_classifier(
+                model, X, Y, epochs=epochs, generator=rng))
+        name = f"{2 * n} samples, {epochs} epochs"
+        observed[name] = losses if isinstance(losses, Raised) else {
+            "losses": capture(as_floats, losses), EVENTS: events, ROW_KEYS: row_keys(X)}
+    return observed
+
+
+def ran_verdict(got, expected):
+    """Judge of trains_on_the_data_device: the training ran to its end and fed the model
+    batches of X's rows (the reference's rows: a recording of other data does not match
+    them). What it learned is the other checks' business."""
+    if isinstance(got, Raised) or not isinstance(got, dict) or got.keys() != expected.keys():
+        found = compare(got, expected)
+        return found.text() if found else "unexpected observation"
+    keys = {round(k, 6) for k in expected[ROW_KEYS]}
+    batches = [value for kind, value in got[EVENTS] if kind == "forward"]
+    if not batches or any(round(v, 6) not in keys for batch in batches for v in batch):
+        return "the model was not given batches of X's rows"
+    return None
+
+
+@check("train_classifier", points=0.5, time_limit=30, judge=ran_verdict, hints=[
+    Hint("a tensor was made without device= and went to the default device, which is not the "
+         "data's: create the order with torch.randperm(n, generator=generator, "
+         "device=X.device)", when=lambda got: "cuda" in str(got).lower())])
+def trains_on_the_data_device(m, device, rng):
+    """every tensor it makes is on X's device, not the default device (a check runs it with
+    the default device set elsewhere: the mistake a GPU shows, seen on the CPU too)"""
+    X, Y = ring_data(300, 300, rng, device)
+    model = small_model(device, rng)
+    with default_device_elsewhere(device):
+        losses, events = record_training(
+            model, lambda: m.train_classifier(model, X, Y, epochs=2, generator=rng))
+    if isinstance(losses, Raised):
+        return losses
+    return {EVENTS: events, ROW_KEYS: row_keys(X)}

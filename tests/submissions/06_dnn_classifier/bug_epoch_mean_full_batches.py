@@ -1,0 +1,26 @@
+"""Bug: each epoch's loss divides by n // BATCH_SIZE, the number of full batches, not the
+number of batches (a last, smaller batch is not counted; fewer samples than a batch divide
+by zero)."""
+
+import torch
+from torch import nn
+
+
+def train_classifier(model, X, Y, epochs=100, generator=None):
+    optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+    loss_fn = nn.BCELoss()
+    n = X.shape[0]
+    losses = []
+    for _ in range(epochs):
+        order = torch.randperm(n, generator=generator, device=X.device)
+        total, batches = 0.0, 0
+        for start in range(0, n, BATCH_SIZE):
+            batch = order[start:start + BATCH_SIZE]
+            loss = loss_fn(model(X[batch]), Y[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+            batches += 1
+        losses.append(total / (n // BATCH_SIZE))
+    return losses
