@@ -204,6 +204,9 @@ def test_each_run_draws_a_salt_the_gradebook_keeps_and_salt_regrades_exactly(tmp
     messages = [{(c.id, c.device): c.message for c in r.results[0].checks if c.hidden}
                 for r in (first, other)]
     assert messages[0] != messages[1]  # other secret inputs, other values in the messages
+    statuses = [{(c.id, c.device): c.status for c in r.results[0].checks} for r in (first, other)]
+    assert statuses[0] == statuses[1], {k: (v, statuses[1].get(k))
+                                        for k, v in statuses[0].items() if statuses[1].get(k) != v}
     assert first.results[0].score == other.results[0].score
 
 

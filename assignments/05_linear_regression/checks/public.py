@@ -750,7 +750,7 @@ def creates_on_the_input_device(m, device, rng):
         facts = capture(lambda: read_batches(m.data_iter(features, labels, 4,
                                                          generator=generator)))
     if isinstance(facts, Raised):
-        return {"feature ids": facts, "label ids": facts}
+        return facts
     return {"feature ids": facts["feature ids"], "label ids": facts["label ids"]}
 
 
@@ -819,7 +819,7 @@ def creates_on_the_given_device(m, device, rng):
     marks = {name: torch.randn(shape, generator=rng, device=device)
              for name, shape in (("w", (3, 1)), ("b", (1, 1)))}
     if isinstance(model, Raised):
-        return {name: model for name in marks}
+        return model
     return {name: capture(lambda n=name: getattr(model, n).detach() * 0 + marks[n])
             for name in marks}
 
