@@ -115,6 +115,9 @@ def test_release_holds_what_students_need_and_nothing_secret(lifecycle: dict[str
         assert (release / folder / f"{assignment.module}.py").read_bytes() == \
             assignment.stub.read_bytes()
     assert not any(p.name == "hidden.py" or "solutions" in p.parts for p in files)
+    # The instructor's review of the solution's mutants says what the solution computes.
+    assert all((ASSIGNMENTS / name / "mutants-equivalent.toml").is_file() for name in COURSE)
+    assert not any(p.name == "mutants-equivalent.toml" for p in files)
     texts = {p: (release / p).read_text(errors="replace") for p in files}
     for name in COURSE:
         assignment = load_assignment(ASSIGNMENTS / name)

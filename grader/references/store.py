@@ -32,6 +32,7 @@ CRLF line endings is therefore neither corrupt nor stale; ``grade release`` also
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, replace
@@ -261,15 +262,25 @@ def stub_fingerprints(assignment: Assignment) -> dict[str, str]:
 
 def recorded_stubs(assignment: Assignment) -> dict[str, str]:
     """The stubs' fingerprints recorded by ``grade build``; empty where there are none or the
-    manifest cannot be read (every file then counts as started)."""
+    manifest cannot be read (every file then counts as started). Read once per version of
+    the manifest: a batch asks for every submission."""
+    path = folder(assignment) / MANIFEST
     try:
-        manifest = json.loads((folder(assignment) / MANIFEST).read_bytes())
-        stubs = manifest["stubs_sha256"]
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        return {}
+    return dict(_recorded_stubs(str(path), stamp))
+
+
+@functools.lru_cache(maxsize=64)
+def _recorded_stubs(path: str, stamp: int) -> tuple[tuple[str, str], ...]:
+    try:
+        stubs = json.loads(Path(path).read_bytes())["stubs_sha256"]
     except (OSError, ValueError, KeyError, TypeError):
-        return {}
+        return ()
     if not isinstance(stubs, dict):
-        return {}
-    return {k: v for k, v in stubs.items() if isinstance(k, str) and isinstance(v, str)}
+        return ()
+    return tuple((k, v) for k, v in stubs.items() if isinstance(k, str) and isinstance(v, str))
 
 
 def _encode_runs(device: str, runs: list[tuple[RunKey, Outcome]]) -> str:

@@ -23,6 +23,7 @@ tested where the test suite runs; nothing else about the process changes.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import sys
@@ -88,8 +89,10 @@ _SIMULATED: dict[str, Host] = {
 }
 
 
+@functools.cache
 def detect() -> Host:
-    """This machine's host, as it is."""
+    """This machine's host, as it is (asked once per process: every child's job carries
+    it)."""
     name: HostName = ("linux" if sys.platform.startswith("linux") else
                       "macos" if sys.platform == "darwin" else
                       "windows" if sys.platform == "win32" else "other")
