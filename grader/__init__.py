@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         lost_gradient,
         storage,
         unchanged,
+        went_to_the_default_device,
     )
     from grader.model.observations import Identity, Raised, TensorValue
 
@@ -31,11 +32,12 @@ __version__ = "0.1.0"
 
 __all__ = ["Hint", "Identity", "Raised", "TensorValue", "capture", "changed", "check",
            "compare", "default_device_elsewhere", "gradients", "identity", "lost_gradient",
-           "storage", "unchanged", "__version__"]
+           "storage", "unchanged", "went_to_the_default_device", "__version__"]
 
 _LAZY = {**{name: "grader.model.authoring" for name in
             ("Hint", "capture", "changed", "check", "default_device_elsewhere", "gradients",
-             "identity", "lost_gradient", "storage", "unchanged")},
+             "identity", "lost_gradient", "storage", "unchanged",
+             "went_to_the_default_device")},
          **{name: "grader.model.observations" for name in ("Identity", "Raised", "TensorValue")},
          "compare": "grader.judging.compare"}
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader.batch.mutate import MutateRequest, run_mutation
@@ -12,9 +12,13 @@ from grader.batch.progress import Progress
 from grader.batch.run import SALT_BITS, BatchReport, BatchRequest, run_batch
 from grader.course.build import BuildOutcome
 from grader.course.build import build as build_assignment
+from grader.course.gradescope import Autograder, write_autograder
 from grader.course.release import ReleaseOutcome
 from grader.course.release import release as make_release
+from grader.course.translations import CatalogueOutcome, update_catalogue
 from grader.errors import AssignmentError, UsageError
+from grader.i18n import ENGLISH, Translator, translator
+from grader.i18n import parse as parse_lang
 from grader.intake.batch_inputs import compile_id_pattern
 from grader.intake.stubs import untouched
 from grader.intake.submissions import ModuleUnderTest, module_from_path
@@ -38,6 +42,9 @@ class CheckOutcome:
     result: SubmissionResult
     result_json: Path
     report_html: Path
+    tr: Translator = ENGLISH
+    """The language its reports were written in, with the assignment's own words: what
+    the terminal renders it with."""
 
 
 @dataclass(frozen=True)
@@ -96,6 +103,9 @@ def check(
     sandbox: str = "auto",
     run_notebook: bool = False,
     course: Path | None = None,
+    lang: str = "en",
+    exercises: Sequence[str] = (),
+    read_here: bool = False,
 ) -> list[CheckOutcome]:
     """Grade a student's working copy against the public checks and write its reports.
 
@@ -103,17 +113,41 @@ def check(
     ``report.html`` are written for each assignment checked. With ``run_notebook``, a
     notebook submission is also run from top to bottom (:mod:`grader.sandbox.notebook_run`)
     and its cells' outputs appear in the result and the report. ``course`` names the course
-    folder (default: ``$GRADE_COURSE``, else ``cwd``).
+    folder (default: ``$GRADE_COURSE``, else ``cwd``). ``lang`` is the reports' language
+    (:data:`grader.i18n.LANGS`; ``result.json`` stays English); ``exercises`` narrows each
+    assignment to those exercises' checks (``--exercise``). With ``read_here``, a notebook
+    is read in this process rather than in a sandboxed reader of its own (a fresh process,
+    seconds): for a student's own notebook on the student's own machine (the notebook
+    checker), where a hostile file would only attack its author; its cells still run in the
+    sandbox.
     """
     cwd = cwd or Path.cwd()
     path = path if path is None or path.is_absolute() else cwd / path
     grading = Grading(choose_level(sandbox))  # an unavailable strict level: refused here
-    targets = resolve_targets(path, assignment, cwd, grading.level, course)
-    return _check_targets(targets, grading, out, cwd, scope, run_notebook)
+    targets = _narrowed(resolve_targets(path, assignment, cwd,
+                                        None if read_here else grading.level, course),
+                        exercises)
+    return _check_targets(targets, grading, out, cwd, scope, run_notebook, lang)
+
+
+def _narrowed(targets: list[Target], exercises: Sequence[str]) -> list[Target]:
+    """Each target's assignment cut down to ``exercises`` (all of them when none)."""
+    if not exercises:
+        return targets
+    if len(targets) > 1:
+        raise UsageError("--exercise needs one assignment: name its folder, file or "
+                         "--assignment")
+    return [replace(t, assignment=t.assignment.only(exercises)) for t in targets]
+
+
+def translator_for(assignments: Sequence[Assignment], lang: str) -> Translator:
+    """The grader's catalogue in ``lang`` with the words of ``assignments`` on top."""
+    return translator(parse_lang(lang), [a.translations(parse_lang(lang)) for a in assignments])
 
 
 def _check_targets(targets: list[Target], grading: Grading, out: Path, cwd: Path,
-                   scope: Scope = "public", run_notebook: bool = False) -> list[CheckOutcome]:
+                   scope: Scope = "public", run_notebook: bool = False,
+                   lang: str = "en") -> list[CheckOutcome]:
     out = out if out.is_absolute() else cwd / out
     outcomes = []
     for target in targets:
@@ -121,12 +155,13 @@ def _check_targets(targets: list[Target], grading: Grading, out: Path, cwd: Path
                                notebook=run_notebook)
         folder = out / target.assignment.name
         result_json, report_html = folder / "result.json", folder / "report.html"
+        tr = translator_for([target.assignment], lang)
         try:
             write_atomic(result_json, result.to_json() + "\n")
-            write_report(result, report_html)
+            write_report(result, report_html, tr=tr)
         except OSError as exc:
             raise UsageError(f"cannot write reports to {folder}: {exc.strerror}") from None
-        outcomes.append(CheckOutcome(result, result_json, report_html))
+        outcomes.append(CheckOutcome(result, result_json, report_html, tr))
     return outcomes
 
 
@@ -150,6 +185,8 @@ def ci(
     sandbox: str = "auto",
     step_summary: Path | None = None,
     course: Path | None = None,
+    lang: str = "en",
+    exercises: Sequence[str] = (),
 ) -> CiOutcome:
     """:func:`check` of the assignments a student has started, plus ``out/junit.xml`` and
     ``out/summary.md``; the summary is also appended to ``step_summary``
@@ -163,7 +200,8 @@ def ci(
     cwd = cwd or Path.cwd()
     path = path if path is None or path.is_absolute() else cwd / path
     grading = Grading(choose_level(sandbox))
-    targets = resolve_targets(path, assignment, cwd, grading.level, course)
+    targets = _narrowed(resolve_targets(path, assignment, cwd, grading.level, course),
+                        exercises)
     started: list[Target] = []
     not_started: list[str] = []
     for target in targets:
@@ -171,13 +209,14 @@ def ci(
             not_started.append(target.assignment.name)
         else:
             started.append(target)
-    outcomes = _check_targets(started, grading, out, cwd)
+    outcomes = _check_targets(started, grading, out, cwd, lang=lang)
     out = out if out.is_absolute() else cwd / out
     results = [o.result for o in outcomes]
     junit_path, summary_path = out / "junit.xml", out / "summary.md"
     try:
         write_junit(results, junit_path, not_started)
-        text = write_summary(results, summary_path, not_started)
+        text = write_summary(results, summary_path, not_started,
+                             tr=translator_for([t.assignment for t in targets], lang))
         if step_summary is not None:
             with step_summary.open("a", encoding="utf-8") as handle:
                 handle.write(text + "\n")
@@ -229,6 +268,24 @@ def release(out: Path, assignment: str | None = None, cwd: Path | None = None,
     return make_release(chosen, out, grader_requirement)
 
 
+def gradescope(assignment: str, out: Path = Path("autograder.zip"), cwd: Path | None = None,
+               course: Path | None = None) -> Autograder:
+    """``grade gradescope``: the Gradescope autograder zip of ``assignment``
+    (:mod:`grader.course.gradescope`)."""
+    cwd = cwd or Path.cwd()
+    out = out if out.is_absolute() else cwd / out
+    loaded = load_assignment(locate_course(course, cwd).find(assignment))
+    return write_autograder(loaded, out)
+
+
+def translate(assignment: str | None = None, lang: str = "zh_CN", cwd: Path | None = None,
+              course: Path | None = None) -> list[CatalogueOutcome]:
+    """``grade translate``: bring each assignment's ``locale/<lang>.po`` in step with its
+    checks (:mod:`grader.course.translations`)."""
+    return [update_catalogue(a, parse_lang(lang))
+            for a in _assignments(assignment, cwd or Path.cwd(), course)]
+
+
 def batch(
     submissions: Path,
     assignment: str,
@@ -243,12 +300,14 @@ def batch(
     flagged: str = "keep",
     course: Path | None = None,
     id_pattern: str | None = None,
+    lang: str = "en",
 ) -> BatchReport:
     """Grade every submission in ``submissions`` with public and hidden checks into ``out``
     (``grade batch``); see :mod:`grader.batch.run`. ``salt`` replays a graded run's
     secret inputs (kept in its gradebook); by default a new one is drawn. ``id_pattern``
     (``--id-pattern``) takes each entry's id from its name instead of the naming rules of
-    :mod:`grader.intake.batch_inputs`."""
+    :mod:`grader.intake.batch_inputs`. ``lang`` is the language of each student's
+    report.html (the records and the class summary stay English)."""
     cwd = cwd or Path.cwd()
     root = locate_course(course, cwd).find(assignment)
     pattern = compile_id_pattern(id_pattern) if id_pattern is not None else None
@@ -264,9 +323,10 @@ def batch(
     if salt is not None and not 0 <= salt < 2**SALT_BITS:
         raise UsageError(f"--salt must be a whole number from 0 to 2**{SALT_BITS} - 1")
     level = choose_level(sandbox) if dask is None else "basic"  # Dask workers choose their own
-    request = BatchRequest(submissions, load_assignment(root), out, level,
+    loaded = load_assignment(root)
+    request = BatchRequest(submissions, loaded, out, level,
                            workers or os.cpu_count() or 1, regrade, sandbox, dask, salt,
-                           flagged, pattern)
+                           flagged, pattern, translator_for([loaded], lang))
     return run_batch(request, on_progress)
 
 
@@ -308,7 +368,7 @@ def mutate(
     return MutateOutcome(report, json_path, html_path)
 
 
-__all__ = ["AssignmentError", "BuildOutcome", "CheckOutcome", "CiOutcome", "MutateOutcome",
-           "ReleaseOutcome",
-           "Target", "batch", "build", "check", "ci", "mutate", "release",
+__all__ = ["AssignmentError", "Autograder", "BuildOutcome", "CheckOutcome", "CiOutcome",
+           "MutateOutcome", "ReleaseOutcome",
+           "Target", "batch", "build", "check", "ci", "gradescope", "mutate", "release",
            "resolve_targets"]

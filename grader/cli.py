@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 import click
 
-from grader import __version__
-from grader.errors import ExitCode, GraderError
+from grader import __version__, i18n, warm
+from grader.errors import ExitCode, GraderError, UsageError
 from grader.reports import format_points
 from grader.reports.terminal import render_line, render_summary
 from grader.sandbox import jail, pool
@@ -72,6 +72,42 @@ def _relative(path: Path) -> Path:
         return path
 
 
+_LANG: list[str | None] = [None]
+"""The ``--lang`` of this command, once parsed: :func:`main` writes its error lines in it."""
+
+
+def _chosen_lang() -> str:
+    try:
+        return i18n.choose(_LANG[0])
+    except ValueError:
+        return "en"
+
+
+def _set_lang(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    try:
+        chosen = i18n.choose(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    _LANG[0] = chosen
+    return chosen
+
+
+def _lang_option(command: Callable[..., None], expose: bool = True) -> Callable[..., None]:
+    """``--lang en|zh_CN``, which every command takes: the language of what a student reads
+    (the terminal, report.html, summary.md, the notebook, error lines); result.json stays
+    English. ``expose`` hands the command the language chosen."""
+    return click.option(
+        "--lang", default=None, callback=_set_lang, is_eager=True, metavar="LANG",
+        expose_value=expose,
+        help="Language of the reports and messages: en or zh_CN (default: $GRADE_LANG, "
+             "else the locale, else en). result.json stays English.")(command)
+
+
+def _error_lang_option(command: Callable[..., None]) -> Callable[..., None]:
+    """``--lang`` for a command whose only words for students are its error lines."""
+    return _lang_option(command, expose=False)
+
+
 def _course_option(command: Callable[..., None]) -> Callable[..., None]:
     """``--course DIR``: the course folder, for every command that looks up assignments."""
     return click.option(
@@ -100,18 +136,50 @@ def cli() -> None:
 @click.option("--verbose", "-v", is_flag=True,
               help="With several assignments, every failed check of each (one line per "
                    "assignment otherwise).")
+@click.option("--exercise", "-e", "exercises", multiple=True, metavar="NAME",
+              help="Only this exercise's checks (repeatable), e.g. --exercise MyReLU.")
+@click.option("--warm/--no-warm", "warm_server", default=True, show_default=True,
+              help="With --exercise: hand the work to a warm server of yours that keeps the "
+                   "grader loaded between commands (started by the first, gone after 10 idle "
+                   "minutes; GRADE_WARM=0 turns it off).")
+@_lang_option
 @_course_option
 def check(path: Path | None, assignment: str | None, out: Path, sandbox: str,
-          run_notebook: bool, verbose: bool, course: Path | None) -> None:
+          run_notebook: bool, verbose: bool, exercises: tuple[str, ...], warm_server: bool,
+          lang: str, course: Path | None) -> None:
     """Grade your work on the public checks and write an HTML report.
 
     PATH is an assignment folder, a stub file or a notebook (.ipynb) (default: every
     assignment under ./assignments).
     """
+    if exercises and not run_notebook and warm_server and warm.available():
+        _check_warm(path, assignment, out, sandbox, exercises, lang, course)
     started = _prestart(sandbox)
     outcomes = _api(started).check(path, assignment, out, sandbox=sandbox,
-                                   run_notebook=run_notebook, course=course)
+                                   run_notebook=run_notebook, course=course, lang=lang,
+                                   exercises=exercises)
     _finish_check(outcomes, verbose)
+
+
+def _check_warm(path: Path | None, assignment: str | None, out: Path, sandbox: str,
+                exercises: tuple[str, ...], lang: str, course: Path | None) -> None:
+    """``grade check --exercise`` done by the warm server (:mod:`grader.warm`); returns
+    only where none could be had, for the command to grade in its own process."""
+    cwd = Path.cwd()
+    reply = warm.ask({
+        "path": str(cwd / path) if path is not None else None, "assignment": assignment,
+        "out": str(cwd / out), "cwd": str(cwd), "sandbox": sandbox, "lang": lang,
+        "exercises": list(exercises), "course": str(cwd / course) if course else None,
+        "color": sys.stdout.isatty() and "NO_COLOR" not in os.environ,
+        "command_s": time.monotonic() - STARTED}, sandbox)
+    if reply is None:
+        return
+    if "error" in reply:
+        tr = i18n.translator(lang)
+        click.echo(tr("grade: {message}", message=tr.text(reply["error"])), err=True)
+    else:
+        click.echo(reply["text"])
+    raise SystemExit(reply["exit"])
 
 
 def _finish_check(outcomes: list[api.CheckOutcome], verbose: bool = True) -> None:
@@ -120,12 +188,15 @@ def _finish_check(outcomes: list[api.CheckOutcome], verbose: bool = True) -> Non
     wall_s = time.monotonic() - STARTED
     if len(outcomes) > 1 and not verbose:
         for outcome in outcomes:
-            click.echo(render_line(outcome.result, _relative(outcome.report_html), color))
-        click.echo(f"({wall_s:.1f} s; grade check -v for every failed check)")
+            click.echo(render_line(outcome.result, _relative(outcome.report_html), color,
+                                   tr=outcome.tr))
+        tr = outcomes[0].tr
+        click.echo(tr("({seconds} s; grade check -v for every failed check)",
+                      seconds=round(wall_s, 1)))
     else:
         for outcome in outcomes:
             click.echo(render_summary(outcome.result, _relative(outcome.report_html), color,
-                                      wall_s if len(outcomes) == 1 else None))
+                                      wall_s if len(outcomes) == 1 else None, tr=outcome.tr))
     failed = any(not o.result.passed for o in outcomes)
     raise SystemExit(ExitCode.CHECKS_FAILED if failed else ExitCode.OK)
 
@@ -139,21 +210,26 @@ def _finish_check(outcomes: list[api.CheckOutcome], verbose: bool = True) -> Non
 @click.option("--sandbox", type=click.Choice(jail.LEVELS), default="auto", show_default=True,
               help="strict: inside bubblewrap, refusing to run without it; auto: strict "
                    "where bubblewrap works, else basic.")
+@click.option("--exercise", "-e", "exercises", multiple=True, metavar="NAME",
+              help="Only this exercise's checks (repeatable).")
+@_lang_option
 @_course_option
 def ci(path: Path | None, assignment: str | None, out: Path, sandbox: str,
-       course: Path | None) -> None:
+       exercises: tuple[str, ...], lang: str, course: Path | None) -> None:
     """Like check, for CI, of the assignments a student has started (an untouched stub is
     listed as not started): also writes junit.xml and summary.md (appended to
     $GITHUB_STEP_SUMMARY when it is set); exits 1 when a check fails."""
     step = os.environ.get("GITHUB_STEP_SUMMARY")
     started = _prestart(sandbox)
     outcome = _api(started).ci(path, assignment, out, sandbox=sandbox,
-                               step_summary=Path(step) if step else None, course=course)
+                               step_summary=Path(step) if step else None, course=course,
+                               lang=lang, exercises=exercises)
+    tr = i18n.translator(lang)
     for name in outcome.not_started:
-        click.echo(f"· {name}: not started (the stub is untouched; not graded)")
-    click.echo(f"JUnit XML: {_relative(outcome.junit_xml)}   "
-               f"Markdown summary: {_relative(outcome.summary_md)}"
-               + ("   (appended to $GITHUB_STEP_SUMMARY)" if step else ""))
+        click.echo(tr("· {name}: not started (the stub is untouched; not graded)", name=name))
+    click.echo(tr("JUnit XML: {junit}   Markdown summary: {summary}",
+                  junit=_relative(outcome.junit_xml), summary=_relative(outcome.summary_md))
+               + (tr("   (appended to $GITHUB_STEP_SUMMARY)") if step else ""))
     _finish_check(outcome.outcomes)
 
 
@@ -161,6 +237,7 @@ def ci(path: Path | None, assignment: str | None, out: Path, sandbox: str,
 @click.option("--assignment", "-a", help="Build only this assignment (default: all of them).")
 @click.option("--sandbox", type=click.Choice(jail.LEVELS), default="auto", show_default=True,
               help="Where the solutions and stubs run (as for check).")
+@_error_lang_option
 @_course_option
 def build(assignment: str | None, sandbox: str, course: Path | None) -> None:
     """Verify that each solution scores full marks and each untouched stub zero, then record
@@ -193,6 +270,7 @@ def build(assignment: str | None, sandbox: str, course: Path | None) -> None:
 @click.option("--grader-requirement", metavar="SPEC",
               help="What students install the grader from instead of the wheel the release "
                    "carries (wheels/), e.g. a git URL; used in the README and the CI workflow.")
+@_error_lang_option
 @_course_option
 def release(out: Path, assignment: str | None, grader_requirement: str | None,
             course: Path | None) -> None:
@@ -202,6 +280,48 @@ def release(out: Path, assignment: str | None, grader_requirement: str | None,
                              course=course)
     click.echo(f"released {len(outcome.assignments)} assignment(s), {len(outcome.files)} "
                f"files, to {_relative(outcome.out)}: {', '.join(outcome.assignments)}")
+    raise SystemExit(ExitCode.OK)
+
+
+@cli.command()
+@click.argument("assignment")
+@click.option("--out", type=click.Path(path_type=Path), default=Path("autograder.zip"),
+              show_default=True, help="The zip to write (replaced if it exists).")
+@_error_lang_option
+@_course_option
+def gradescope(assignment: str, out: Path, course: Path | None) -> None:
+    """Write the Gradescope autograder zip of ASSIGNMENT: setup.sh, run_autograder, the
+    grader's wheel, the assignment with its public and hidden checks and references, and
+    its solution (instructors)."""
+    made = _api().gradescope(assignment, out, course=course)
+    held: dict[str, int] = {}
+    for entry in made.entries:
+        top = "/".join(entry.split("/")[:2]) + "/" if "/" in entry else entry
+        held[top] = held.get(top, 0) + 1
+    parts = [f"{name} ({count} file{'' if count == 1 else 's'})" if name.endswith("/") else name
+             for name, count in held.items()]
+    click.echo(f"wrote {_relative(made.path)} ({made.size / 1024:.0f} KiB) for Gradescope's "
+               f"Configure Autograder: {', '.join(parts)}")
+    raise SystemExit(ExitCode.OK)
+
+
+@cli.command()
+@click.option("--assignment", "-a", help="Only this assignment (default: all of them).")
+@click.option("--lang", default="zh_CN", show_default=True,
+              help="The catalogue's language (locale/<lang>.po).")
+@_course_option
+def translate(assignment: str | None, lang: str, course: Path | None) -> None:
+    """Add each check title and hint of the assignments to their catalogue
+    (assignments/NN/locale/<lang>.po) for translators; strings no check uses any more are
+    kept as obsolete (instructors)."""
+    try:
+        outcomes = _api().translate(assignment, lang, course=course)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    for o in outcomes:
+        state = f"{len(o.untranslated)} untranslated" if o.untranslated else "all translated"
+        click.echo(f"{'✓' if not o.untranslated else '·'} {o.assignment}: {o.strings} strings "
+                   f"({o.added} new, {state}) in {_relative(o.path)}")
     raise SystemExit(ExitCode.OK)
 
 
@@ -231,10 +351,11 @@ def release(out: Path, assignment: str | None, grader_requirement: str | None,
               help="Take each entry's id from its name with this Python regular expression "
                    "(its group 'id', or group 1), instead of the whole name or an LMS "
                    "export's login; an entry it does not match is not graded.")
+@_lang_option
 @_course_option
 def batch(submissions: Path, assignment: str, out: Path, workers: int | None,
           dask_address: str | None, regrade: bool, salt: int | None, flagged: str,
-          sandbox: str, id_pattern: str | None, course: Path | None) -> None:
+          sandbox: str, id_pattern: str | None, lang: str, course: Path | None) -> None:
     """Grade every submission in SUBMISSIONS (public and hidden checks), resumably."""
     started = None
     if dask_address is None and (workers is None or workers >= 1):
@@ -247,7 +368,7 @@ def batch(submissions: Path, assignment: str, out: Path, workers: int | None,
     bar = ProgressPrinter(sys.stderr.isatty())
     report = api.batch(submissions, assignment, out, workers=workers, regrade=regrade,
                        sandbox=sandbox, dask=dask_address, on_progress=bar.update, salt=salt,
-                       flagged=flagged, course=course, id_pattern=id_pattern)
+                       flagged=flagged, course=course, id_pattern=id_pattern, lang=lang)
     bar.finish()
     for line in report.refused:
         click.echo(f"not graded: {line}", err=True)
@@ -275,6 +396,7 @@ def batch(submissions: Path, assignment: str, out: Path, workers: int | None,
               help="Exit with status 1 when the mutation score is below PERCENT (for CI).")
 @click.option("--sandbox", type=click.Choice(jail.LEVELS), default="auto", show_default=True,
               help="Where the mutants run (as for batch).")
+@_error_lang_option
 @_course_option
 def mutate(assignment: str, out: Path | None, limit: int | None, seed: int,
            workers: int | None, fail_under: float | None, sandbox: str,
@@ -316,10 +438,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="grade", standalone_mode=False)
     except GraderError as exc:
-        click.echo(f"grade: {exc.message}", err=True)
+        tr = i18n.translator(_chosen_lang())
+        click.echo(tr("grade: {message}", message=tr.text(exc.message)), err=True)
         return int(exc.exit_code)
     except click.exceptions.Abort:
-        click.echo("grade: interrupted", err=True)
+        tr = i18n.translator(_chosen_lang())
+        click.echo(tr("grade: interrupted"), err=True)
         return 130
     except click.ClickException as exc:
         exc.show()

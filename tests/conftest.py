@@ -5,6 +5,7 @@ tests/submissions or source text) in real children. Shared helpers live in ``hel
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +21,12 @@ from grader.results import SubmissionResult
 from grader.sandbox.jail import choose_level
 from grader.sandbox.notebook_parse import sandboxed_parser
 from helpers import ASSIGNMENTS, Grade
+
+# Every command a test runs grades in its own process (the warm server of `--exercise`
+# would outlive the test and serve later ones); tests of the server turn it on themselves,
+# and the English of the records is what the tests read unless one asks for another.
+os.environ["GRADE_WARM"] = "0"
+os.environ["GRADE_LANG"] = "en"
 
 REAL_GRADING = {"grade", "grade_for", "grading", "references"}
 """Fixtures that start real children: a test that uses one is ``slow``, so that ``pytest -m

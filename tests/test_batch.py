@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -23,7 +27,7 @@ from grader.judging.pipeline import Grading
 from grader.model.assignments import load_assignment
 from grader.results import SubmissionResult
 from grader.sandbox.jail import choose_level
-from helpers import ASSIGNMENT_04, ROOT, SOLUTION_04, SUBMISSIONS_04, on_solution
+from helpers import ASSIGNMENT_04, ASSIGNMENTS, ROOT, SOLUTION_04, SUBMISSIONS_04, on_solution
 
 pytestmark = pytest.mark.slow  # real child processes and commands
 
@@ -302,11 +306,27 @@ def test_cli_reports_problems_in_one_line_with_exit_status_2(tmp_path):
 EVIL = "<script>window.__pwned=1</script>"
 
 
-def test_a_student_report_opens_in_a_browser_with_student_text_escaped(tmp_path):
+@contextmanager
+def browser_page(problems: list[str]) -> Iterator[Any]:
+    """A page of Debian's chromium, headless, driven by Playwright (never a browser of its
+    own download); console errors and page errors go to ``problems``."""
     chromium = Path("/usr/bin/chromium")
     if not chromium.exists():
         pytest.skip(f"{chromium} not installed")
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            page = browser.new_page()
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            yield page
+        finally:
+            browser.close()
+
+
+def test_a_student_report_opens_in_a_browser_with_student_text_escaped(tmp_path):
     subs = tmp_path / "subs"
     subs.mkdir()
     anchor = "        (input,) = ctx.saved_tensors\n        return grad_output.masked_fill"
@@ -325,29 +345,67 @@ def test_a_student_report_opens_in_a_browser_with_student_text_escaped(tmp_path)
     assert any(EVIL in c.message for c in checked.result.checks)
     assert EVIL not in checked.report_html.read_text()
     problems: list[str] = []
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(chromium), args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            page = browser.new_page()
-            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: problems.append(str(e)))
-            page.goto(page_file.as_uri())
-            assert page.evaluate("typeof window.__pwned") == "undefined"
-            assert "ValueError" not in page.locator("body").inner_text()
-            page.goto(checked.report_html.as_uri())
-            bars = page.locator(".bars .track")
-            assert bars.count() == 3
-            for i in range(3):
-                box = bars.nth(i).bounding_box()
-                assert box is not None and box["width"] > 0 and box["height"] > 0
-            assert page.evaluate("typeof window.__pwned") == "undefined"
-            assert EVIL in page.locator("body").inner_text()  # shown as text, not run
-            page.goto((tmp_path / "out" / "summary.html").as_uri())
-            assert page.locator("#histogram").bounding_box() is not None
-            assert page.evaluate("typeof window.__pwned") == "undefined"
-        finally:
-            browser.close()
+    with browser_page(problems) as page:
+        page.goto(page_file.as_uri())
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert "ValueError" not in page.locator("body").inner_text()
+        page.goto(checked.report_html.as_uri())
+        bars = page.locator(".bars .track")
+        assert bars.count() == 3
+        for i in range(3):
+            box = bars.nth(i).bounding_box()
+            assert box is not None and box["width"] > 0 and box["height"] > 0
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert EVIL in page.locator("body").inner_text()  # shown as text, not run
+        page.goto((tmp_path / "out" / "summary.html").as_uri())
+        assert page.locator("#histogram").bounding_box() is not None
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert problems == []
+
+
+def test_the_chinese_report_and_the_notebook_display_in_a_browser(tmp_path):
+    """report.html in Chinese and the notebook checker's inline display, as a browser shows
+    them: laid out (bars with a size), in the language asked for, a student's text inert."""
+    from grader.notebook import Checker
+
+    work = tmp_path / "04_custom_function"
+    shutil.copytree(ASSIGNMENTS / "04_custom_function", work,
+                    ignore=shutil.ignore_patterns("mutants-equivalent.toml"))
+    notebook = work / "custom_function.ipynb"
+    text = notebook.read_text()
+    assert text.count("raise NotImplementedError") >= 3
+    notebook.write_text(text.replace("raise NotImplementedError",
+                                     f"raise ValueError({EVIL!r})  #", 1))
+    (checked,) = api.check(notebook, None, tmp_path / "check", cwd=tmp_path, lang="zh_CN")
+    checker = Checker(notebook, lang="zh_CN")
+    try:
+        shown = checker.check("MyReLU")
+    finally:
+        checker.close()
+    # A notebook's output area: the fragment inside a page of the front end's own.
+    cell = tmp_path / "cell.html"
+    cell.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>"
+                    f"<div class='output_area'>{shown.html}</div></body></html>",
+                    encoding="utf-8")
+    problems: list[str] = []
+    with browser_page(problems) as page:
+        page.goto(checked.report_html.as_uri())
+        assert page.locator("html").get_attribute("lang") == "zh-CN"
+        body = page.locator("body").inner_text()
+        assert "尚未实现" in body and "通过 0 项" in body, body[:400]
+        assert EVIL in body and page.evaluate("typeof window.__pwned") == "undefined"
+        bars = page.locator(".bars .track")
+        assert bars.count() == 3 and all(bars.nth(i).bounding_box()["width"] > 0
+                                         for i in range(3))
+        page.goto(cell.as_uri())
+        fragment = page.locator(".grade-feedback")
+        assert fragment.get_attribute("lang") == "zh-CN"
+        inline = fragment.inner_text()
+        assert "MyReLU" in inline and "MyLeakyReLU" not in inline
+        assert "最后保存的 custom_function.ipynb" in inline and "0 / 6" in inline
+        assert EVIL in inline and page.evaluate("typeof window.__pwned") == "undefined"
+        track = page.locator(".grade-exercise div div").first.bounding_box()
+        assert track is not None and track["width"] > 50 and track["height"] > 0
     assert problems == []
 
 

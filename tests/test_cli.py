@@ -271,3 +271,33 @@ def test_the_time_printed_is_the_whole_commands(tmp_path):
         (tmp_path / ASSIGNMENT_04.name / "result.json").read_text())
     assert result.duration_s < printed <= took
     assert printed > took / 2  # the interpreter's own start is all that is left out
+
+
+def test_exercise_narrows_check_and_ci_to_the_exercises_named(tmp_path, capsys):
+    """--exercise is repeatable; the score and the reports count those exercises alone, and
+    say so; ci takes it too."""
+    alice = ROOT / "examples" / "alice" / "custom_function.py"
+    code = main(["check", str(alice), "-a", "04_custom_function", "--exercise", "MyReLU",
+                 "-e", "relu_linear_grads", "--out", str(tmp_path / "check")])
+    printed = capsys.readouterr().out
+    assert code == 1
+    record = json.loads((tmp_path / "check" / "04_custom_function" / "result.json").read_text())
+    assert {c["exercise"] for c in record["checks"]} == {"MyReLU", "relu_linear_grads"}
+    assert record["exercises"] == ["MyReLU", "relu_linear_grads"]
+    assert record["max_score"] == 9  # 6 + 3 public points
+    assert "only MyReLU, relu_linear_grads checked" in printed
+    assert "MyLeakyReLU" not in printed
+    code = main(["ci", str(alice), "-a", "04_custom_function", "-e", "MyLeakyReLU",
+                 "--out", str(tmp_path / "ci")])
+    assert code == 0  # alice's MyLeakyReLU is right
+    summary = (tmp_path / "ci" / "summary.md").read_text()
+    assert "MyLeakyReLU" in summary and "MyReLU " not in summary
+
+
+def test_an_unknown_exercise_is_one_line_naming_the_ones_there_are(tmp_path):
+    done = run_cli("check", str(ASSIGNMENT_04), "--exercise", "MyRelu", "--out", str(tmp_path))
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr == ("grade: 04_custom_function has no exercise 'MyRelu': choose from "
+                           "MyReLU, MyLeakyReLU, relu_linear_grads\n")
+    several = run_cli("check", "--exercise", "MyReLU", "--out", str(tmp_path))
+    assert several.returncode == 2 and "--exercise needs one assignment" in several.stderr

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from grader import api
+from grader.i18n import read_catalogue
 from grader.model.assignments import discover, load_assignment
 from grader.references import store
 from grader.references.resolve import cuda_here
@@ -118,6 +119,17 @@ def test_release_holds_what_students_need_and_nothing_secret(lifecycle: dict[str
     # The instructor's review of the solution's mutants says what the solution computes.
     assert all((ASSIGNMENTS / name / "mutants-equivalent.toml").is_file() for name in COURSE)
     assert not any(p.name == "mutants-equivalent.toml" for p in files)
+    # The Chinese catalogue travels with its public words only: a hidden check's title or
+    # hint would tell what the hidden checks try.
+    for name in COURSE:
+        assignment = load_assignment(ASSIGNMENTS / name)
+        released = read_catalogue(release / "assignments" / name / "locale" / "zh_CN.po")
+        public = {t for c in assignment.public_checks() for t in (c.title, *(h.message for h
+                                                                             in c.hints))}
+        hidden = {t for c in assignment.hidden_checks() for t in (c.title, *(h.message for h
+                                                                             in c.hints))}
+        assert public <= set(released) and hidden - public
+        assert not (hidden - public) & set(released)
     texts = {p: (release / p).read_text(errors="replace") for p in files}
     for name in COURSE:
         assignment = load_assignment(ASSIGNMENTS / name)

@@ -4,22 +4,29 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import shutil
+import stat
 import subprocess
+import sys
+import zipfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from grader.course.gradescope import run_autograder_script, setup_script
+from grader.course.gradescope import run_autograder_script, setup_script, write_autograder
+from grader.course.wheel import wheel_name
+from grader.errors import UsageError
+from grader.model.assignments import load_assignment
 from grader.reports.gradescope import (
     to_gradescope,
     validate_gradescope,
     write_gradescope,
 )
 from grader.results import SCHEMA, CheckResult, CheckStatus, Environment, SubmissionResult
-from helpers import ROOT, Grade
+from helpers import ASSIGNMENT_04, ROOT, SOLUTIONS, Grade
 
 ALICE = ROOT / "examples" / "alice" / "custom_function.py"
 NO_CUDA = "no CUDA device here"
@@ -327,20 +334,26 @@ def test_scripts_are_valid_bash(make: Any, tmp_path: Path) -> None:
 def test_run_autograder_grades_the_submission_as_one_batch_entry() -> None:
     script = run_autograder_script("04_custom_function")
     lines = script.splitlines()
-    assert "cp -R /autograder/submission /tmp/subs/student" in lines
-    assert "grade batch /tmp/subs --assignment 04_custom_function --out /tmp/out" in lines
-    copy_line = "    cp /tmp/out/student/gradescope.json /autograder/results/results.json"
+    assert 'root="${AUTOGRADER_ROOT:-/autograder}"' in lines
+    assert 'export PATH="${GRADE_VENV:-$root/venv}/bin:$PATH"' in lines
+    assert 'cp -R "$root/submission" "$work/subs/student"' in lines
+    batch = ('grade batch "$work/subs" --assignment 04_custom_function --out "$work/out" '
+             '--course "$root/source"')
+    assert batch in lines
+    copy_line = '    cp "$work/out/student/gradescope.json" "$root/results/results.json"'
     assert copy_line in lines
-    assert lines.index(copy_line) > lines.index(
-        "grade batch /tmp/subs --assignment 04_custom_function --out /tmp/out")
+    assert lines.index(copy_line) > lines.index(batch)
 
 
-def test_setup_installs_cpu_torch_bubblewrap_and_the_course_grader() -> None:
-    lines = setup_script("04_custom_function").splitlines()
+def test_setup_installs_cpu_torch_bubblewrap_and_the_grader_from_its_wheel() -> None:
+    lines = setup_script("04_custom_function", "torchgrade-9.9-py3-none-any.whl").splitlines()
     assert any("apt-get install" in line and "bubblewrap" in line for line in lines)
     assert any("pip install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
                in line for line in lines)
-    assert "/autograder/venv/bin/pip install /autograder/source" in lines
+    assert ("/autograder/venv/bin/pip install /autograder/source/"
+            "torchgrade-9.9-py3-none-any.whl") in lines
+    assert f"/autograder/venv/bin/pip install /autograder/source/{wheel_name()}" in (
+        setup_script("04_custom_function").splitlines())
 
 
 @pytest.mark.parametrize("name", ["", "04; rm -rf /", "../04_custom_function", "$(id)",
@@ -349,3 +362,183 @@ def test_scripts_refuse_what_is_not_an_assignment_name(name: str) -> None:
     for make in (run_autograder_script, setup_script):
         with pytest.raises(ValueError, match="not an assignment name"):
             make(name)
+
+
+# The autograder zip: `grade gradescope NAME --out FILE.zip`, built and run as Gradescope does.
+
+NAME = "04_custom_function"
+WHEEL = wheel_name()
+
+
+def _grade(*args: str, cwd: Path, env: dict[str, str] | None = None
+           ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "grader", *args], cwd=cwd, env=env, text=True,
+                          capture_output=True, timeout=600)
+
+
+def _course(where: Path) -> Path:
+    """A course folder of one assignment, 04, copied with its solution, holding what the zip
+    must leave out: a mutants review (the real one), a cache and a compiled file."""
+    course = where / "course"
+    shutil.copytree(ASSIGNMENT_04, course / "assignments" / NAME,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    shutil.copytree(SOLUTIONS / NAME, course / "solutions" / NAME,
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    assert (course / "assignments" / NAME / "mutants-equivalent.toml").is_file()
+    cache = course / "assignments" / NAME / "checks" / "__pycache__"
+    cache.mkdir()
+    (cache / "public.cpython-311.pyc").write_bytes(b"\0compiled")
+    (course / "solutions" / NAME / "custom_function.pyc").write_bytes(b"\0compiled")
+    return course
+
+
+@pytest.fixture(scope="module")
+def autograder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
+    """(the zip, its course, what the command printed): made by the command line."""
+    where = tmp_path_factory.mktemp("gradescope")
+    course = _course(where)
+    done = _grade("gradescope", NAME, "--course", str(course), cwd=where)
+    assert done.returncode == 0, done.stderr
+    return where / "autograder.zip", course, done.stdout
+
+
+def _as_on_gradescope(archive: Path, where: Path) -> Path:
+    """An autograder root laid out as Gradescope does: the zip unpacked into ``source/`` as
+    unzip does (each file with the mode its entry records), alice's file in
+    ``submission/``."""
+    root = where / "autograder"
+    with zipfile.ZipFile(archive) as z:
+        for info in z.infolist():
+            z.extract(info, root / "source")
+            os.chmod(root / "source" / info.filename, (info.external_attr >> 16) & 0o777)
+    (root / "submission").mkdir()
+    shutil.copy(ALICE, root / "submission" / "custom_function.py")
+    return root
+
+
+def _run_autograder(root: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """The unpacked run_autograder, run from elsewhere with its root and venv moved."""
+    return subprocess.run([str(root / "source" / "run_autograder")], cwd=root.parent,
+                          env={**os.environ, "AUTOGRADER_ROOT": str(root),
+                               "GRADE_VENV": sys.prefix, **env},
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_the_zip_holds_the_scripts_the_wheel_the_checks_and_the_solution(
+        autograder: tuple[Path, Path, str]) -> None:
+    archive, course, printed = autograder
+    assert printed.count("\n") == 1 and printed.startswith("wrote autograder.zip (")
+    assert f"setup.sh, run_autograder, {WHEEL}, assignments/{NAME}/ (" in printed
+    with zipfile.ZipFile(archive) as z:
+        infos = {i.filename: i for i in z.infolist()}
+        own = course / "assignments" / NAME
+        for rel in ("assignment.toml", "custom_function.py", "checks/public.py",
+                    "checks/hidden.py", "references/manifest.json", "references/cpu.json"):
+            assert z.read(f"assignments/{NAME}/{rel}") == (own / rel).read_bytes(), rel
+        assert z.read(f"solutions/{NAME}/custom_function.py") == (
+            course / "solutions" / NAME / "custom_function.py").read_bytes()
+        setup = z.read("setup.sh").decode()
+        with z.open(WHEEL) as raw, zipfile.ZipFile(raw) as wheel:
+            packaged = wheel.namelist()
+    assert f"/autograder/venv/bin/pip install /autograder/source/{WHEEL}" in setup
+    assert "grader/cli.py" in packaged  # the grader alone: no course files in the wheel
+    assert {n.split("/")[0] for n in packaged} == {"grader", f"{WHEEL.rsplit('-', 3)[0]}.dist-info"}
+    names = set(infos)
+    assert {n.split("/")[0] for n in names} == {"setup.sh", "run_autograder", WHEEL,
+                                               "assignments", "solutions"}
+    assert not [n for n in names if "__pycache__" in n or n.endswith((".pyc", ".toml"))
+                and not n.endswith("assignment.toml")]  # no caches, no mutants review
+    for name, info in infos.items():
+        mode = info.external_attr >> 16
+        assert stat.S_ISREG(mode), name
+        expected = 0o755 if name in ("setup.sh", "run_autograder") else 0o644
+        assert stat.S_IMODE(mode) == expected, (name, oct(mode))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_run_autograder_grades_a_submission_as_grade_batch_does(
+        autograder: tuple[Path, Path, str], tmp_path: Path) -> None:
+    """The zip unpacked as Gradescope does, the submission where Gradescope puts it, and
+    run_autograder run with its root and venv moved; the grader that runs is the zip's
+    wheel (put first on the path), the assignment the zip's (GRADE_COURSE points nowhere)."""
+    archive, course, _ = autograder
+    root = _as_on_gradescope(archive, tmp_path)
+    wheel = tmp_path / "wheel"
+    with zipfile.ZipFile(root / "source" / WHEEL) as z:
+        z.extractall(wheel)
+    env = {"PYTHONPATH": str(wheel), "GRADE_COURSE": str(tmp_path / "no-course-here")}
+    where = subprocess.run([f"{sys.prefix}/bin/python", "-c",
+                            "import grader; print(grader.__file__)"],
+                           cwd=root / "source", env={**os.environ, **env},
+                           capture_output=True, text=True, check=True)
+    assert Path(where.stdout.strip()) == wheel / "grader" / "__init__.py"
+
+    done = _run_autograder(root, **env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = json.loads((root / "results" / "results.json").read_text(encoding="utf-8"))
+    validate_gradescope(data)
+    assert data["extra_data"]["submission"] == "student"
+    hidden = [t for t in data["tests"] if t["extra_data"]["hidden"]]
+    public = [t for t in data["tests"] if not t["extra_data"]["hidden"]]
+    assert hidden and public
+    assert all(t["visibility"] == "after_published" for t in hidden)
+    assert all(t["visibility"] == "visible" for t in public)
+
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(ALICE, subs / "alice.py")
+    batch = _grade("batch", str(subs), "--assignment", NAME, "--out", str(tmp_path / "out"),
+                   "--course", str(course), cwd=tmp_path)
+    assert batch.returncode == 0, batch.stderr
+    expected = json.loads((tmp_path / "out" / "alice" / "result.json").read_text())
+    assert 0 < expected["score"] < expected["max_score"]
+    assert data["score"] == expected["score"]
+    assert data["extra_data"]["max_score"] == expected["max_score"]
+    assert {(t["extra_data"]["id"], t["extra_data"]["device"], t["extra_data"]["status"])
+            for t in data["tests"]} == {(c["id"], c["device"], c["status"])
+                                        for c in expected["checks"] if c["status"] != "skipped"}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_run_autograder_writes_no_results_when_grading_fails(
+        autograder: tuple[Path, Path, str], tmp_path: Path) -> None:
+    root = _as_on_gradescope(autograder[0], tmp_path)
+    shutil.rmtree(root / "source" / "assignments")  # grade batch cannot find the assignment
+    done = _run_autograder(root)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "no assignment named '04_custom_function'" in done.stderr
+    assert "wrote no gradescope.json (exit status 2)" in done.stderr
+    assert not (root / "results" / "results.json").exists()
+
+
+@pytest.mark.slow
+def test_an_unknown_assignment_is_one_line_and_exit_status_2(tmp_path: Path) -> None:
+    done = _grade("gradescope", "99_nothing", "--course", str(ROOT), "--out", "a.zip",
+                  cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith("grade: no assignment named '99_nothing'")
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert done.stdout == "" and not (tmp_path / "a.zip").exists()
+
+
+def test_stale_references_make_no_zip(tmp_path: Path) -> None:
+    course = _course(tmp_path)
+    public = course / "assignments" / NAME / "checks" / "public.py"
+    public.write_text(public.read_text() + "\n# changed since the build\n")
+    out = tmp_path / "autograder.zip"
+    with pytest.raises(UsageError, match=r"^cannot make the autograder of 04_custom_function: "
+                       r".*; run `grade build --assignment 04_custom_function` first$"):
+        write_autograder(load_assignment(course / "assignments" / NAME), out)
+    assert list(tmp_path.iterdir()) == [course]
+
+
+def test_an_assignment_without_its_solution_makes_no_zip(tmp_path: Path) -> None:
+    course = _course(tmp_path)
+    shutil.rmtree(course / "solutions")
+    with pytest.raises(UsageError, match="no reference solution at solutions/04_custom_"):
+        write_autograder(load_assignment(course / "assignments" / NAME),
+                         tmp_path / "autograder.zip")
+    assert list(tmp_path.iterdir()) == [course]

@@ -20,6 +20,7 @@ PACKAGE = ROOT / "grader"
 LAYERS: list[tuple[str, ...]] = [
     ("__main__",),
     ("cli",),
+    ("notebook", "warm"),
     ("api",),
     ("batch", "course"),
     ("reports",),
@@ -28,7 +29,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("sandbox",),
     ("intake",),
     ("model",),
-    ("results", "errors"),
+    ("results", "errors", "i18n"),
 ]
 """Top to bottom, as the README's architecture section draws them: a unit (a package of
 grader/, or one of its top-level modules) imports only from units on lower floors, and

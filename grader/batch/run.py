@@ -28,6 +28,7 @@ from pathlib import Path
 from grader.batch.gradebook import Gradebook
 from grader.batch.progress import Progress
 from grader.batch.task import Task, assignment_version, module_for
+from grader.i18n import ENGLISH, Translator
 from grader.intake.batch_inputs import discover_entries
 from grader.judging.pipeline import Grading, judge_submission
 from grader.judging.static import SourceFindings, examine
@@ -64,6 +65,8 @@ class BatchRequest:
     review) or ``zero``."""
     id_pattern: re.Pattern[str] | None = None
     """``--id-pattern``: where each entry's id is in its name (None: the naming rules)."""
+    tr: Translator = ENGLISH
+    """The language of each student's report.html (``--lang``); the records stay English."""
 
 
 @dataclass
@@ -123,7 +126,7 @@ def run_batch(request: BatchRequest,
                 report.reused += 1
                 results[task.id] = stored.result
                 if not (request.out / task.id / "result.json").is_file():
-                    _write_student_files(stored.result, request.out)
+                    _write_student_files(stored.result, request.out, request.tr)
         total = len(pending)
         if on_progress:
             on_progress(Progress(0, total, started))
@@ -132,7 +135,7 @@ def run_batch(request: BatchRequest,
         for done, result in enumerate(graded, 1):
             if request.flagged == "zero" and result.integrity:
                 result = zero_flagged(result)
-            text = _write_student_files(result, request.out)
+            text = _write_student_files(result, request.out, request.tr)
             book.record(result, hashes[result.submission], version, run, text, salt)
             results[result.submission] = result
             report.graded_now += 1
@@ -231,12 +234,12 @@ def _grade_all(tasks: list[Task], request: BatchRequest, salt: int,
                                        findings=findings)
 
 
-def _write_student_files(result: SubmissionResult, out: Path) -> str:
+def _write_student_files(result: SubmissionResult, out: Path, tr: Translator = ENGLISH) -> str:
     """The student's three files; returns the result's JSON for the gradebook."""
     folder = out / result.submission
     text = result.to_json(indent=None)
     write_atomic(folder / "result.json", text + "\n")
-    write_report(result, folder / "report.html")
+    write_report(result, folder / "report.html", tr=tr)
     write_gradescope(result, folder / "gradescope.json", indent=None)
     return text
 

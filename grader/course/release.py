@@ -26,13 +26,14 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 
 from grader import __version__
+from grader.course.translations import public_catalogue
 from grader.course.wheel import build_wheel
 from grader.errors import UsageError
 from grader.model.assignments import MUTANTS_EQUIVALENT, Assignment
@@ -61,10 +62,7 @@ def release(assignments: list[Assignment], out: Path, grader_requirement: str | 
         raise UsageError("nothing to release: no assignments")
     _check_target(out)
     for assignment in assignments:
-        found = store.load(assignment)
-        if found.state != "fresh":
-            raise UsageError(f"cannot release {assignment.name}: {found.reason}; run `grade "
-                             f"build --assignment {assignment.name}` first")
+        require_fresh_references(assignment, "release")
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".grade-release-", dir=out.parent))
     try:
@@ -99,6 +97,28 @@ def _replace_release(staging: Path, out: Path) -> None:
         entry.rename(out / entry.name)
 
 
+def require_fresh_references(assignment: Assignment, doing: str) -> None:
+    """Refuse (``cannot DOING NAME: why; run grade build``) an assignment whose recorded
+    references are stale or missing: what is made from them would refuse to grade."""
+    found = store.load(assignment)
+    if found.state != "fresh":
+        raise UsageError(f"cannot {doing} {assignment.name}: {found.reason}; run `grade "
+                         f"build --assignment {assignment.name}` first")
+
+
+def course_files(root: Path) -> Iterator[tuple[Path, Path]]:
+    """The files under ``root`` that a copy of it takes, in name order, each with its path
+    relative to ``root``: no caches, notebook checkpoints, ``.git``, compiled files or
+    symbolic links."""
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if any(part in _NEVER for part in rel.parts) or not path.is_file() or path.is_symlink():
+            continue
+        if path.suffix == ".pyc":
+            continue
+        yield path, rel
+
+
 def _check_target(out: Path) -> None:
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} exists and is not a folder")
@@ -108,19 +128,16 @@ def _check_target(out: Path) -> None:
 
 
 def _copy_assignment(assignment: Assignment, dest: Path) -> None:
-    root = assignment.root
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root)
-        if any(part in _NEVER for part in rel.parts) or not path.is_file() or path.is_symlink():
-            continue
+    for path, rel in course_files(assignment.root):
         if rel.parts[0] == "checks" and rel != Path("checks/public.py"):
             continue  # hidden checks, and whatever else an author keeps beside them
         if rel == Path(MUTANTS_EQUIVALENT):
             continue  # the instructor's review of the solution's mutants
-        if path.suffix == ".pyc":
-            continue
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
+        if rel.parts[0] == "locale" and rel.suffix == ".po":
+            target.write_bytes(public_catalogue(assignment, path))  # no hidden checks' words
+            continue
         shutil.copyfile(path, target)
 
 

@@ -22,12 +22,16 @@ from grader.intake.syntax import parse_tree
 from grader.model.assignments import discover, load_assignment
 
 GRADED_MARK = f"{MARKER} graded"
+SKIP_MARK = f"{MARKER} skip"
 
 
 def how_it_is_graded(module: str) -> str:
     return f"""## How this notebook is graded
 
-Check your work with `grade check {module}.ipynb` (or the `.py` stub's way, see above).
+Check your work with `grade check {module}.ipynb` (or the `.py` stub's way, see above), or
+from inside the notebook: the first code cell makes a `checker`, and the cell after each
+exercise, `checker.check("NAME")`, shows that exercise's public checks under it (save the
+notebook first: the saved file is what is graded). `checker.check_all()` checks them all.
 
 - Cells whose first line is `{GRADED_MARK}` (they also carry the cell tag `graded`) are the
   graded ones: keep your implementation in them, and keep their names and signatures.
@@ -58,6 +62,7 @@ def stub_notebook(root: Path) -> str:
             break
         cells.append(new_markdown_cell(body))
         used.add(title)
+    cells.append(_skipped(new_code_cell(CHECKER_CELL)))
     cells.append(_graded(new_code_cell(setup)))
     for name, code in definitions:
         for title, body in sections:
@@ -65,7 +70,10 @@ def stub_notebook(root: Path) -> str:
                 cells.append(new_markdown_cell(body))
                 used.add(title)
         cells.append(_graded(new_code_cell(code)))
+        if name in assignment.exercises:
+            cells.append(_skipped(new_code_cell(f'checker.check("{name}")\n')))
     cells.extend(new_markdown_cell(body) for title, body in sections if title not in used)
+    cells.append(_skipped(new_code_cell("checker.check_all()\n")))
     cells.append(new_markdown_cell(how_it_is_graded(assignment.module)))
     for number, cell in enumerate(cells, start=1):
         cell["id"] = f"cell-{number}"
@@ -75,6 +83,24 @@ def stub_notebook(root: Path) -> str:
     })
     nbformat.validate(notebook)
     return str(nbformat.writes(notebook)) + "\n"
+
+
+CHECKER_CELL = """\
+# Checks from inside this notebook: save it (Ctrl+S), then run the checker cell after
+# an exercise. It grades the saved file, as `grade check` does, never this kernel's
+# variables. Chinese feedback: Checker(lang="zh_CN"), or GRADE_LANG=zh_CN.
+from grader.notebook import Checker
+
+checker = Checker()
+"""
+"""The first code cell: the checker (:mod:`grader.notebook`). It and the cells that call it
+are marked skip, so grading never runs them."""
+
+
+def _skipped(cell: object) -> object:
+    cell["source"] = f"{SKIP_MARK}\n{cell['source']}"  # type: ignore[index]
+    cell["metadata"]["tags"] = ["skip"]  # type: ignore[index]
+    return cell
 
 
 def _graded(cell: object) -> object:

@@ -71,13 +71,22 @@ def build_wheel(dest: Path) -> Path:
     entries.append((record, ("\n".join([*lines, f"{record},,"]) + "\n").encode()))
     dest.mkdir(parents=True, exist_ok=True)
     target = dest / wheel_name()
+    write_zip(target, [(name, data, 0o644) for name, data in entries])
+    return target
+
+
+def write_zip(target: Path, entries: Iterable[tuple[str, bytes, int]]) -> None:
+    """Write ``(name, bytes, mode)`` entries, in the order given, to the zip ``target``:
+    deflated, dated 1980-01-01, each with ``mode`` (Unix ``st_mode`` bits: permissions, and
+    the file type where given) as its external attributes, so that the same entries give the
+    same bytes."""
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in entries:
+        for name, data, mode in entries:
             entry = zipfile.ZipInfo(name, _EPOCH)
             entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
+            entry.create_system = 3  # Unix, on every system: unzip then applies the mode
+            entry.external_attr = mode << 16
             archive.writestr(entry, data)
-    return target
 
 
 def _package_files(package: Path) -> Iterable[Path]:

@@ -23,6 +23,7 @@ from typing import Any
 
 import torch
 
+from grader.i18n import N_
 from grader.model.observations import Identity, Opaque, Raised, TensorValue
 from grader.results import TensorDiff
 
@@ -52,30 +53,33 @@ class Mismatch:
     raised: Raised | None = None
 
     def text(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
+        return N_("{path}: {message}").format(path=self.path, message=self.message) \
+            if self.path else self.message
 
 
 def _not_implemented(got: Raised, path: str) -> Mismatch:
-    detail = f" ({got.message})" if got.message else ""
-    return Mismatch(path, f"not implemented yet{detail}", raised=got)
+    message = N_("not implemented yet ({detail})").format(detail=got.message) if got.message \
+        else N_("not implemented yet")
+    return Mismatch(path, message, raised=got)
 
 
 def describe(value: Any) -> str:
     """A short phrase naming what a value is, for 'expected X, got Y' messages."""
     if isinstance(value, Raised):
-        return f"an exception ({value.summary()})"
+        return N_("an exception ({summary})").format(summary=value.summary())
     if isinstance(value, TensorValue):
-        return f"a tensor of shape {list(value.shape)}"
+        return N_("a tensor of shape {shape}").format(shape=list(value.shape))
     if isinstance(value, Opaque):
-        return f"a {value.type}"
+        return N_("a {type}").format(type=value.type)
     if isinstance(value, Identity):
-        return "an object's identity"
+        return N_("an object's identity")
     if value is None:
         return "None"
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, list | tuple | dict):
-        return f"a {type(value).__name__} of {len(value)} items"
+        return N_("a {type} of {count} items").format(type=type(value).__name__,
+                                                     count=len(value))
     if isinstance(value, torch.dtype):
         return str(value)
     return f"{type(value).__name__} {value!r}"[:120]
@@ -92,28 +96,31 @@ def compare(got: Any, expected: Any, rtol: float | None = None, atol: float | No
                 return _not_implemented(got, path)
             if got.is_a(expected.type):
                 return None
-            return Mismatch(path, f"expected {expected.type} to be raised, got {got.summary()}")
-        return Mismatch(path, f"expected {expected.type} to be raised, but got {describe(got)}")
+            return Mismatch(path, N_("expected {type} to be raised, got {got}").format(
+                type=expected.type, got=got.summary()))
+        return Mismatch(path, N_("expected {type} to be raised, but got {got}").format(
+            type=expected.type, got=describe(got)))
     if isinstance(got, Raised):
         if got.not_implemented:
             return _not_implemented(got, path)
         first, *more = got.summary().splitlines() or [got.type]
         if len(first) > MAX_RAISED_LINE:  # the rest stays in the exception's record
             first, more = first[:MAX_RAISED_LINE], [""]
-        return Mismatch(path, f"raised {first}{' …' if more else ''}", raised=got)
+        return Mismatch(path, N_("raised {exception}").format(
+            exception=f"{first}{' …' if more else ''}"), raised=got)
     if isinstance(expected, TensorValue):
         if not isinstance(got, TensorValue):
-            return Mismatch(path, f"expected a tensor, got {describe(got)}")
+            return Mismatch(path, N_("expected a tensor, got {got}").format(got=describe(got)))
         return _compare_tensors(got, expected, rtol, atol, path)
     if isinstance(expected, dict):
         if not isinstance(got, dict):
-            return Mismatch(path, f"expected a dict, got {describe(got)}")
+            return Mismatch(path, N_("expected a dict, got {got}").format(got=describe(got)))
         for key in expected:
             if key not in got:
-                return Mismatch(_join(path, key), "missing")
+                return Mismatch(_join(path, key), N_("missing"))
         for key in got:
             if key not in expected:
-                return Mismatch(_join(path, key), "unexpected entry")
+                return Mismatch(_join(path, key), N_("unexpected entry"))
         for key, value in expected.items():
             found = compare(got[key], value, rtol, atol, _join(path, key))
             if found:
@@ -121,10 +128,11 @@ def compare(got: Any, expected: Any, rtol: float | None = None, atol: float | No
         return None
     if isinstance(expected, list | tuple):
         if not isinstance(got, list | tuple):
-            return Mismatch(path, f"expected a {type(expected).__name__} of {len(expected)} "
-                                  f"items, got {describe(got)}")
+            return Mismatch(path, N_("expected a {type} of {count} items, got {got}").format(
+                type=type(expected).__name__, count=len(expected), got=describe(got)))
         if len(got) != len(expected):
-            return Mismatch(path, f"expected {len(expected)} items, got {len(got)}")
+            return Mismatch(path, N_("expected {expected} items, got {got}").format(
+                expected=len(expected), got=len(got)))
         for i, (g, e) in enumerate(zip(got, expected, strict=True)):
             found = compare(g, e, rtol, atol, _join(path, f"[{i}]"))
             if found:
@@ -133,7 +141,7 @@ def compare(got: Any, expected: Any, rtol: float | None = None, atol: float | No
     if isinstance(expected, bool) or isinstance(got, bool):
         if got is expected:
             return None
-        return Mismatch(path, f"expected {describe(expected)}, got {describe(got)}")
+        return Mismatch(path, _expected_got(describe(expected), describe(got)))
     if isinstance(expected, int | float) and isinstance(got, int | float):
         if isinstance(expected, int) and isinstance(got, int):
             ok = got == expected
@@ -143,31 +151,36 @@ def compare(got: Any, expected: Any, rtol: float | None = None, atol: float | No
                 math.isnan(got) and math.isnan(expected))
         if ok:
             return None
-        return Mismatch(path, f"expected {expected!r}, got {got!r}")
+        return Mismatch(path, _expected_got(repr(expected), repr(got)))
     if isinstance(expected, Identity) or isinstance(got, Identity):
         if not (isinstance(expected, Identity) and isinstance(got, Identity)):
-            return Mismatch(path, f"expected {describe(expected)}, got {describe(got)}")
+            return Mismatch(path, _expected_got(describe(expected), describe(got)))
         if got.label == expected.label:
             return None
         return Mismatch(path, _identity_message(got, expected))
     if isinstance(expected, Opaque) and isinstance(got, Opaque):
         return None if got.type == expected.type else Mismatch(
-            path, f"expected a {expected.type}, got a {got.type}")
+            path, N_("expected a {expected}, got a {got}").format(expected=expected.type,
+                                                                    got=got.type))
     if type(got) is not type(expected):
-        return Mismatch(path, f"expected {describe(expected)}, got {describe(got)}")
+        return Mismatch(path, _expected_got(describe(expected), describe(got)))
     if got != expected:
-        return Mismatch(path, f"expected {expected!r}, got {got!r}"[:300])
+        return Mismatch(path, _expected_got(repr(expected), repr(got))[:300])
     return None
+
+
+def _expected_got(expected: str, got: str) -> str:
+    return N_("expected {expected}, got {got}").format(expected=expected, got=got)
 
 
 def _identity_message(got: Identity, expected: Identity) -> str:
     """Labels number distinct objects in order of first appearance, and everything before
     this entry matched: a label below the other one is an object seen before."""
     if expected.label < got.label:
-        return ("expected the same object (or memory) as one named before it in this "
-                "observation, got a different one")
-    return ("expected a different object (or memory) from the ones named before it in this "
-            "observation, got one of them")
+        return N_("expected the same object (or memory) as one named before it in this "
+                  "observation, got a different one")
+    return N_("expected a different object (or memory) from the ones named before it in "
+              "this observation, got one of them")
 
 
 def _join(path: str, key: str) -> str:
@@ -179,12 +192,15 @@ def _join(path: str, key: str) -> str:
 def _compare_tensors(got: TensorValue, expected: TensorValue, rtol: float | None,
                      atol: float | None, path: str) -> Mismatch | None:
     if got.shape != expected.shape:
-        return Mismatch(path, f"expected shape {list(expected.shape)}, got {list(got.shape)}")
+        return Mismatch(path, N_("expected shape {expected}, got {got}").format(
+            expected=list(expected.shape), got=list(got.shape)))
     if got.dtype != expected.dtype:
-        return Mismatch(path, f"expected dtype {expected.dtype}, got {got.dtype}")
+        return Mismatch(path, N_("expected dtype {expected}, got {got}").format(
+            expected=expected.dtype, got=got.dtype))
     if got.device != expected.device:
-        return Mismatch(path, f"expected a tensor on {expected.device} (the input's device), "
-                              f"got one on {got.device}")
+        return Mismatch(path, N_("expected a tensor on {expected} (the input's device), got "
+                                 "one on {got}").format(expected=expected.device,
+                                                        got=got.device))
     default_r, default_a = DEFAULT_TOLERANCES.get(expected.dtype, (0.0, 0.0))
     r = default_r if rtol is None else rtol
     a = default_a if atol is None else atol
@@ -215,14 +231,25 @@ def _value_message(got: torch.Tensor, expected: torch.Tensor, close: torch.Tenso
     abs_diff = torch.where(bad, abs_diff, torch.zeros_like(abs_diff))
     flat = int(abs_diff.reshape(-1).argmax()) if total else 0
     index = tuple(int(i) for i in _unravel(flat, tuple(got.shape)))
-    where = f" at index {list(index)}" if index else ""
     exp_v, got_v = expected.reshape(-1)[flat].item(), got.reshape(-1)[flat].item()
     rel = abs_diff.reshape(-1)[flat].item() / abs(exp_v) if exp_v not in (0, 0.0) else math.inf
-    message = (f"{count} of {total} values differ; largest difference "
-               f"{abs_diff.reshape(-1)[flat].item():.4g}{where} (expected {_fmt(exp_v)}, "
-               f"got {_fmt(got_v)}")
-    message += f", relative {rel:.3g})" if math.isfinite(rel) else ")"
+    template = _VALUES_DIFFER[(bool(index), math.isfinite(rel))]
+    message = template.format(count=count, total=total, index=list(index),
+                              largest=f"{abs_diff.reshape(-1)[flat].item():.4g}",
+                              expected=_fmt(exp_v), got=_fmt(got_v), relative=f"{rel:.3g}")
     return message, _preview(got, expected, bad, index)
+
+
+_VALUES_DIFFER = {  # (an index to name, a relative difference to give): the message
+    (True, True): N_("{count} of {total} values differ; largest difference {largest} at "
+                     "index {index} (expected {expected}, got {got}, relative {relative})"),
+    (True, False): N_("{count} of {total} values differ; largest difference {largest} at "
+                      "index {index} (expected {expected}, got {got})"),
+    (False, True): N_("{count} of {total} values differ; largest difference {largest} "
+                      "(expected {expected}, got {got}, relative {relative})"),
+    (False, False): N_("{count} of {total} values differ; largest difference {largest} "
+                       "(expected {expected}, got {got})"),
+}
 
 
 def _unravel(flat: int, shape: tuple[int, ...]) -> list[int]:

@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from grader.errors import ReferenceFailure
+from grader.i18n import N_
 from grader.judging.compare import Mismatch, compare
 from grader.model.authoring import CheckSpec
 from grader.model.observations import Raised
@@ -31,7 +32,8 @@ def is_students(filename: str, display: str) -> bool:
 def student_traceback(exc: Raised, display: str) -> str:
     """The student's own frames of a traceback, innermost last; grader frames are dropped."""
     frames = [f for f in exc.frames if is_students(f.filename, display)][-MAX_STUDENT_FRAMES:]
-    return "\n".join(f"  {f.filename}, line {f.lineno}, in {f.name}: {f.line}" for f in frames)
+    return "\n".join("  " + N_("{file}, line {line}, in {function}: {code}").format(
+        file=f.filename, line=f.lineno, function=f.name, code=f.line) for f in frames)
 
 
 def judge_check(
@@ -57,18 +59,18 @@ def judge_check(
             mine, reason = student.outcomes.get(key), reference.outcomes.get(key)
             if _skipped(mine):
                 reason = mine
-            message = reason.message if isinstance(reason, RunFailure) else "not run"
+            message = reason.message if isinstance(reason, RunFailure) else N_("not run")
             results.append(_result(spec, device, 0.0, "skipped", message,
                                    OWN_WORDS["skipped"]))
             continue
         share = spec.points / len(ran)
         if load_message is not None:
             results.append(_result(spec, device, share, "error", load_message,
-                                   "not run: the submission could not be loaded"))
+                                   N_("not run: the submission could not be loaded")))
             continue
         outcome = student.outcomes.get(key)
         if outcome is None:
-            results.append(_result(spec, device, share, "error", "not run", "not run"))
+            results.append(_result(spec, device, share, "error", N_("not run"), N_("not run")))
         elif isinstance(outcome, RunFailure):
             results.append(_result(spec, device, share, outcome.status, outcome.message,
                                    OWN_WORDS[outcome.status], duration_s=outcome.duration_s))
@@ -83,9 +85,9 @@ def judge_check(
 
 
 OWN_WORDS: dict[str, str] = {
-    "error": "the check did not finish: the code raised or its process ended",
-    "timeout": "the check took longer than its time limit and was stopped",
-    "skipped": "not run on this machine",
+    "error": N_("the check did not finish: the code raised or its process ended"),
+    "timeout": N_("the check took longer than its time limit and was stopped"),
+    "skipped": N_("not run on this machine"),
 }
 """A check's outcome in words of the grader's alone: what students read of a hidden check,
 where the full message (which may quote the submission's exceptions, output or values, and
@@ -124,7 +126,7 @@ def _judge_value(spec: CheckSpec, passed: CheckResult, got: Observed, expected: 
         try:
             verdict = spec.judge(got.value, expected.value)
         except Exception as exc:  # a judge that cannot read a wrong answer: still a failure
-            verdict = f"unexpected result ({type(exc).__name__}: {exc})"
+            verdict = N_("unexpected result ({error})").format(error=f"{type(exc).__name__}: {exc}")
         if verdict is None:
             return passed
         mismatch = Mismatch("", str(verdict))
@@ -140,19 +142,23 @@ def _judge_value(spec: CheckSpec, passed: CheckResult, got: Observed, expected: 
             message += "\n" + trace
     stub = mismatch.raised is not None and mismatch.raised.not_implemented
     hints = [] if stub else _matching_hints(spec, got.value, reference, passed.device)
-    message += "".join(f"\nHint: {hint}" for hint in hints)
+    message += "".join("\n" + HINT.format(hint=hint) for hint in hints)
     if stub:
-        summary = "not implemented yet"
+        summary = N_("not implemented yet")
     elif spec.judge is not None and mismatch.raised is None:
-        summary = "the result does not meet what the check requires"
+        summary = N_("the result does not meet what the check requires")
     elif mismatch.raised is not None:
-        summary = "the code raised an exception where the reference solution did not"
+        summary = N_("the code raised an exception where the reference solution did not")
     else:
-        summary = "the result differs from the reference solution's"
-    summary += "".join(f"\nHint: {hint}" for hint in hints)
+        summary = N_("the result differs from the reference solution's")
+    summary += "".join("\n" + HINT.format(hint=hint) for hint in hints)
     diff = replace(mismatch.diff, path=mismatch.path) if mismatch.diff else None
     return replace(passed, status="failed", score=0.0, message=message, diff=diff,
                    summary=summary)
+
+
+HINT = N_("Hint: {hint}")
+"""A hint's line under a check's message; reports find hints by its English prefix."""
 
 
 def _matching_hints(spec: CheckSpec, got: Any, reference: Observations, device: str

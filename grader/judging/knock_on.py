@@ -10,13 +10,17 @@ exercise inside an exercise's definition), never from what the submission says o
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from grader.i18n import N_
 from grader.intake.syntax import ParsedUnit, bound_names, module_statements
 from grader.results import CheckResult
 
 NOT_PASSED = ("failed", "error", "timeout")
+WITH_NOTE = N_("{message} ({note})")
+AND = N_("{first} and {second}")
 
 
 def exercise_uses(parsed: Sequence[ParsedUnit],
@@ -52,10 +56,10 @@ def mark_knock_ons(checks: list[CheckResult],
         if check.status not in NOT_PASSED or not culprits:
             out.append(check)
             continue
-        named = " and ".join(culprits)
-        note = (f"{check.exercise} uses {named}, which fails its own checks: fix {named} "
-                "first, this may be a knock-on of it")
-        message = f"{check.message} ({note})" if check.message else note
-        summary = f"{check.summary} ({note})" if check.summary else note
+        named = functools.reduce(lambda a, b: AND.format(first=a, second=b), culprits)
+        note = N_("{exercise} uses {named}, which fails its own checks: fix {named} first, "
+                  "this may be a knock-on of it").format(exercise=check.exercise, named=named)
+        message = WITH_NOTE.format(message=check.message, note=note) if check.message else note
+        summary = WITH_NOTE.format(message=check.summary, note=note) if check.summary else note
         out.append(replace(check, message=message, summary=summary))
     return out

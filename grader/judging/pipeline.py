@@ -19,6 +19,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import torch
 
 from grader import __version__
+from grader.i18n import N_
 from grader.intake.submissions import ModuleUnderTest
 from grader.intake.syntax import parse_tree
 from grader.judging.judge import judge_check
@@ -111,6 +112,16 @@ def _empty(module: ModuleUnderTest) -> str | None:
     return f"{module.display}: the file is empty (no code in it yet)"
 
 
+ONLY = N_("only {exercises} checked: the score counts these exercises alone")
+
+
+def _selection_note(assignment: Assignment) -> list[str]:
+    """A result narrowed to some exercises (``--exercise``) says so: its total is not the
+    assignment's."""
+    return [ONLY.format(exercises=", ".join(assignment.selection))] if assignment.selection \
+        else []
+
+
 def judge_submission(assignment: Assignment, display: str, submission_id: str, scope: Scope,
                      student: Observations, reference: Observations, duration: float,
                      level: Level, notebook: NotebookRun | None = None,
@@ -152,7 +163,7 @@ def judge_submission(assignment: Assignment, display: str, submission_id: str, s
             host=here.name,
             missing_guarantees=here.missing(),
         ),
-        notes=[*student.notes, *reference.notes],
+        notes=[*student.notes, *reference.notes, *_selection_note(assignment)],
         notebook=notebook,
         error_summary=student.load_failure_summary if error else None,
         integrity=list(findings.flags),

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import AssignmentError, UsageError
+from grader.i18n import read_catalogue
 from grader.model.authoring import CheckSpec, collecting
 from grader.model.contracts import Contract, parse_contracts
 from grader.model.limits import Limits
@@ -66,10 +67,44 @@ class Assignment:
     """Whether its checks or its solution mention ``torch.optim``: the first optimizer a
     process makes imports ``torch._dynamo``, a second of CPU that a batch's zygotes then
     pay once, before they fork, instead of in every child."""
+    selection: tuple[str, ...] = ()
+    """The exercises it was narrowed to (:meth:`only`); empty for all of them."""
+
 
     @property
     def stub(self) -> Path:
         return self.root / f"{self.module}.py"
+
+    def only(self, exercises: Sequence[str]) -> Assignment:
+        """This assignment with the checks of ``exercises`` alone (``grade check
+        --exercise``), in the assignment's order; an exercise it lacks is a usage error
+        that lists the ones it has. Its digest differs from the whole assignment's, so that
+        the references computed for one selection never stand for another."""
+        unknown = [e for e in exercises if e not in self.exercises]
+        if unknown:
+            raise UsageError(f"{self.name} has no exercise {', '.join(map(repr, unknown))}: "
+                             f"choose from {', '.join(self.exercises)}")
+        chosen = tuple(e for e in self.exercises if e in set(exercises))
+        return dataclasses.replace(self, exercises=chosen, selection=chosen,
+                                   checks=tuple(c for c in self.checks if c.exercise in chosen))
+
+    def translations(self, lang: str) -> dict[str, str]:
+        """English → ``lang`` for this assignment's own words: ``locale/<lang>.po`` in its
+        folder (titles, hints, judges' messages), then what its check files give in several
+        languages, which wins."""
+        return self._translations.get(lang, {})
+
+    @functools.cached_property
+    def _translations(self) -> dict[str, dict[str, str]]:
+        found: dict[str, dict[str, str]] = {}
+        folder = self.root / "locale"
+        if folder.is_dir():
+            for po in sorted(folder.glob("*.po")):
+                found.setdefault(po.stem, {}).update(read_catalogue(po))
+        for spec in self.checks:
+            for lang, english, text in spec.translations:
+                found.setdefault(lang, {})[english] = text
+        return found
 
     def public_checks(self) -> tuple[CheckSpec, ...]:
         return tuple(c for c in self.checks if not c.hidden)
@@ -114,6 +149,8 @@ class Assignment:
                 h.update(f"{source.kind}:{self._source_digests[source.kind]}\0".encode())
             h.update(f"solution:{self.solution_sha256 or '-'}\0".encode())
             h.update(f"contracts:{sorted(self.contracts.items())!r}".encode())
+            if self.selection:
+                h.update(f"only:{','.join(self.selection)}".encode())
             found[scope] = h.hexdigest()
         return found
 

@@ -45,6 +45,7 @@ from typing import Any
 import torch
 
 from grader.errors import CheckTimeout
+from grader.i18n import normalise
 from grader.model.limits import check_overrides
 from grader.model.observations import Identity, Raised, TensorValue
 
@@ -78,10 +79,33 @@ class Hint:
     message: str
     patch: Mapping[str, Any] | None = None
     when: Callable[[Any], bool] | None = None
+    translations: tuple[tuple[str, str], ...] = ()
+    """(language, message) pairs: a ``message`` given as ``{"en": ..., "zh": ...}``."""
 
     def __post_init__(self) -> None:
         if (self.patch is None) == (self.when is None):
             raise ValueError("a Hint needs exactly one of patch= or when=")
+        if not isinstance(self.message, str):
+            english, others = bilingual(self.message)
+            object.__setattr__(self, "message", english)
+            object.__setattr__(self, "translations", others)
+
+
+def bilingual(text: str | Mapping[str, str]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A title or hint given in several languages (``{"en": ..., "zh": ...}``): its English,
+    which results record, and the others, keyed by the catalogue's language names."""
+    if isinstance(text, str):
+        return text, ()
+    if not isinstance(text.get("en"), str) or not text["en"]:
+        raise ValueError(f"a text in several languages needs its English under 'en': {text!r}")
+    others = []
+    for lang, translated in text.items():
+        code = normalise(lang)
+        if code is None:
+            raise ValueError(f"unknown language {lang!r} in {text!r} (en, zh)")
+        if code != "en":
+            others.append((code, translated))
+    return text["en"], tuple(others)
 
 
 @dataclass(frozen=True)
@@ -104,6 +128,8 @@ class CheckSpec:
     tags: tuple[str, ...] = field(default_factory=tuple)
     limits: tuple[tuple[str, float], ...] = ()
     """Limits this check overrides (see :data:`grader.model.limits.PER_CHECK`)."""
+    translations: tuple[tuple[str, str, str], ...] = ()
+    """(language, English, translation) of the title and hints given in several languages."""
 
     @functools.cached_property
     def id(self) -> str:  # looked up hundreds of times per submission: built once
@@ -122,7 +148,7 @@ def check(
     rtol: float | None = None,
     atol: float | None = None,
     judge: Judge | None = None,
-    title: str | None = None,
+    title: str | Mapping[str, str] | None = None,
     name: str | None = None,
     limits: Mapping[str, float] | None = None,
 ) -> Callable[[Scenario], Scenario]:
@@ -134,7 +160,8 @@ def check(
     ``atol`` override the dtype-aware tolerances of ``torch.testing.assert_close``;
     ``judge(got, expected)`` replaces the structural comparison and returns ``None`` when the
     student's observation is acceptable, else a message. ``name`` (default: the function's
-    name) makes the check's id ``exercise/name``; ``title`` defaults to the docstring's first line.
+    name) makes the check's id ``exercise/name``; ``title`` (a string, or ``{"en": ..., "zh":
+    ...}``) defaults to the docstring's first sentence or paragraph.
     ``limits`` overrides the assignment's resource limits for this check alone (``cpu_s``,
     ``memory_mb``, ``processes``, ``file_size_mb``, ``open_files``, ``output_kb``): its runs
     go to a child of their own, started with those limits.
@@ -147,12 +174,15 @@ def check(
     overrides = check_overrides(dict(limits or {}))
 
     def decorate(fn: Scenario) -> Scenario:
-        doc = (fn.__doc__ or "").strip().splitlines()
+        doc = _first_paragraph(fn.__doc__ or "")
         check_name = name or fn.__name__
+        english, others = bilingual(title) if title else ("", ())
+        translations = tuple((lang, english, text) for lang, text in others) + tuple(
+            (lang, hint.message, text) for hint in hints for lang, text in hint.translations)
         spec = CheckSpec(
             name=check_name,
             exercise=exercise,
-            title=title or (doc[0].strip() if doc else check_name.replace("_", " ")),
+            title=english or doc or check_name.replace("_", " "),
             points=float(points),
             hidden=hidden,
             devices=tuple(devices),
@@ -164,6 +194,7 @@ def check(
             atol=atol,
             judge=judge,
             limits=overrides,
+            translations=translations,
         )
         fn.__grade_check__ = spec  # type: ignore[attr-defined]
         if _declared is not None:
@@ -171,6 +202,17 @@ def check(
         return fn
 
     return decorate
+
+
+def _first_paragraph(doc: str) -> str:
+    """A docstring's first paragraph on one line: a title wrapped over two lines is still
+    whole (the first line alone would stop mid-sentence)."""
+    lines = []
+    for line in doc.strip().splitlines():
+        if not line.strip():
+            break
+        lines.append(line.strip())
+    return " ".join(lines)
 
 
 @contextmanager
@@ -223,6 +265,15 @@ def lost_gradient(observed: Any) -> bool:
     (itself, or a value of a dict) raised because the result did not require grad."""
     values = observed.values() if _isinstance(observed, dict) else [observed]
     return any(_isinstance(v, Raised) and "does not require grad" in v.message for v in values)
+
+
+def went_to_the_default_device(observed: Any) -> bool:
+    """In a hint (the grader's process): some observation in ``observed`` (itself, or a value
+    of a dict) raised naming CUDA. Under :func:`default_device_elsewhere`, that is a tensor
+    the module made without ``device=``: torch could not make it, or made it on another
+    device than the inputs'."""
+    values = observed.values() if _isinstance(observed, dict) else [observed]
+    return any(_isinstance(v, Raised) and "cuda" in v.message.lower() for v in values)
 
 
 def default_device_elsewhere(device: str) -> contextlib.AbstractContextManager[Any]:

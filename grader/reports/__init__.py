@@ -9,9 +9,10 @@ Markdown summary) is drawn from :func:`for_students`; what the instructor reads
 import math
 from dataclasses import replace
 
+from grader.i18n import N_, Translator
 from grader.results import SubmissionResult
 
-LOAD_FAILED = "the submission could not be loaded"
+LOAD_FAILED = N_("the submission could not be loaded")
 
 
 def format_points(value: float) -> str:
@@ -27,9 +28,9 @@ def first_line(message: str) -> str:
     return next((line.strip() for line in message.splitlines() if line.strip()), "")
 
 
-GRADED_NOTE = ("This is a graded run: each check is shown in the grader's own words (with "
-               "its hints), without what your program raised, printed or returned; run "
-               "`grade check` to see the full messages of the public checks.")
+GRADED_NOTE = N_("This is a graded run: each check is shown in the grader's own words (with "
+                 "its hints), without what your program raised, printed or returned; run "
+                 "`grade check` to see the full messages of the public checks.")
 
 
 def for_students(result: SubmissionResult) -> SubmissionResult:
@@ -49,3 +50,19 @@ def for_students(result: SubmissionResult) -> SubmissionResult:
     checks = [replace(c, message=c.summary, diff=None, series=None) for c in result.checks]
     error = (result.error_summary or LOAD_FAILED) if result.error is not None else None
     return replace(result, checks=checks, error=error, notes=[*result.notes, GRADED_NOTE])
+
+
+def localize(result: SubmissionResult, tr: Translator) -> SubmissionResult:
+    """``result`` as a student reads it in ``tr``'s language: titles, messages, hints, notes
+    and errors translated (:meth:`Translator.text`); ids, exercise names and numbers are
+    kept. Applied after :func:`for_students`, on what is shown, never on the record."""
+    if tr.english:
+        return result
+    text = tr.text
+    checks = [replace(c, title=text(c.title), message=text(c.message), summary=text(c.summary))
+              for c in result.checks]
+    return replace(result, checks=checks, title=text(result.title),
+                   notes=[text(n) for n in result.notes],
+                   error=text(result.error) if result.error else result.error,
+                   error_summary=text(result.error_summary) if result.error_summary
+                   else result.error_summary)

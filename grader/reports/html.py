@@ -4,19 +4,26 @@ The page needs no network and no JavaScript: CSS is inline, bars are ``<div>``\\
 curves are inline SVG. Everything in it that a student controls (submission id, messages,
 captured output, tensor cells) reaches the page only through Jinja's autoescaping; this
 module computes layout numbers and groups checks, and never marks text safe.
+
+The page is written in a :class:`~grader.i18n.Translator`'s language (English by default):
+the template writes the grader's words as ``_("...", name=value)``. As with Jinja's own
+i18n extension, a message's text (the grader's source or its catalogue) is markup and the
+values filled into it are escaped.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup, escape
 
-from grader.reports import for_students, format_points
+from grader.i18n import ENGLISH, Translator
+from grader.reports import for_students, format_points, localize
 from grader.results import CheckResult, SubmissionResult, TensorDiff, write_atomic
 
 __all__ = ["render_report", "template_environment", "write_report"]
@@ -26,7 +33,7 @@ SERIES_COLOURS = ("#2563eb", "#9ca3af", "#d97706", "#059669", "#7c3aed")
 _PLOT_W, _PLOT_H, _PLOT_PAD = 360, 150, 6
 
 
-def render_report(result: SubmissionResult) -> str:
+def render_report(result: SubmissionResult, tr: Translator = ENGLISH) -> str:
     """The report for ``result`` as one HTML document: a function of ``result.json`` alone.
     Where the result holds the student's notebook as it ran (``grade check
     --run-notebook``), it follows the checks. A result graded with hidden checks is shown as
@@ -35,13 +42,23 @@ def render_report(result: SubmissionResult) -> str:
     A result graded with hidden checks shows none of the program's captured output: the
     hidden scenarios ran in the same process, and a submission that prints its arguments
     would otherwise read their inputs in its report (``result.json`` keeps the output for
-    the instructor)."""
-    result = for_students(result)
+    the instructor).
+
+    The page is in ``tr``'s language, with the result as :func:`grader.reports.localize`
+    has it."""
+    result = localize(for_students(result), tr)
     exercises = _exercises(result)
+    notebook = result.notebook
+    if notebook is not None and notebook.problem:
+        notebook = replace(notebook, problem=tr.text(notebook.problem))
     return _environment().get_template(TEMPLATE).render(
+        _=_gettext(tr),
+        lang=tr.lang,
         result=result,
+        missing_guarantees=[tr.text(m) for m in result.environment.missing_guarantees]
+        if result.environment is not None else [],
         hides_output=any(c.hidden for c in result.checks),
-        notebook=result.notebook,
+        notebook=notebook,
         heading=result.title or result.assignment,
         exercises=exercises,
         checks_passed=sum(c.status == "passed" for c in result.checks),
@@ -49,9 +66,20 @@ def render_report(result: SubmissionResult) -> str:
     )
 
 
-def write_report(result: SubmissionResult, path: Path) -> None:
-    """Render ``result`` and write it to ``path`` atomically, creating parent folders."""
-    write_atomic(path, render_report(result))
+def write_report(result: SubmissionResult, path: Path, tr: Translator = ENGLISH) -> None:
+    """Render ``result`` in ``tr``'s language and write it to ``path`` atomically, creating
+    parent folders."""
+    write_atomic(path, render_report(result, tr))
+
+
+def _gettext(tr: Translator) -> Callable[..., Markup]:
+    """The template's ``_``: ``msgid`` translated by ``tr`` and filled with ``values``, each
+    escaped (they may be a student's text); the message itself is the grader's markup."""
+
+    def gettext(msgid: str, **values: object) -> Markup:
+        return Markup(tr(msgid, **{k: escape(v) for k, v in values.items()}))  # noqa: S704
+
+    return gettext
 
 
 def template_environment() -> Environment:

@@ -6,6 +6,9 @@ shared by several checks written once with all of their names (one mistake often
 several checks alike). GitHub renders job summaries as GitHub-flavoured Markdown with
 HTML allowed, so everything that comes from a submission is escaped: ``|`` would split a
 table cell, a newline would end the row, backticks and ``<`` could start code or markup.
+
+The summary is written in a :class:`~grader.i18n.Translator`'s language (English by
+default); failing checks are grouped by their English messages, then translated.
 """
 
 from __future__ import annotations
@@ -14,12 +17,17 @@ import html
 from collections.abc import Sequence
 from pathlib import Path
 
-from grader.reports import first_line, for_students, format_points
+from grader.i18n import ENGLISH, N_, Translator
+from grader.reports import first_line, for_students, format_points, localize
 from grader.results import CheckResult, SubmissionResult, write_atomic
 
 MAX_FAILURES = 20
-_STATUS = {"passed": "✅ passed", "failed": "❌ failed", "skipped": "⏭️ skipped"}
-NOT_STARTED = "⏸️ not started (the stub is untouched; not graded)"
+_STATUS = {"passed": ("✅", N_("passed")), "failed": ("❌", N_("failed")),
+           "skipped": ("⏭️", N_("skipped"))}
+_CHECK_STATUS = {"passed": N_("passed"), "failed": N_("failed"), "error": N_("error"),
+                 "timeout": N_("timeout"), "skipped": N_("skipped")}
+NOT_STARTED = "⏸️ " + N_("not started (the stub is untouched; not graded)")
+HINT = "Hint: "
 
 
 def _cell(text: str) -> str:
@@ -30,68 +38,88 @@ def _cell(text: str) -> str:
 
 
 
+def _row(*cells: str) -> str:
+    return f"| {' | '.join(cells)} |"
+
+
+def _status(status: str, tr: Translator) -> str:
+    mark, word = _STATUS[status]
+    return f"{mark} {tr.text(word)}"
+
+
+def _not_started(tr: Translator) -> str:
+    mark, _, words = NOT_STARTED.partition(" ")
+    return f"{mark} {tr.text(words)}"
+
+
 def summary_markdown(results: Sequence[SubmissionResult],
-                     not_started: Sequence[str] = ()) -> str:
+                     not_started: Sequence[str] = (), tr: Translator = ENGLISH) -> str:
     """The summary of ``results`` (one per assignment checked), as students may read them
-    (:func:`grader.reports.for_students`); ``not_started`` names the assignments left out
-    because their file is the untouched stub."""
-    results = [for_students(r) for r in results]
+    (:func:`grader.reports.for_students`), in ``tr``'s language; ``not_started`` names the
+    assignments left out because their file is the untouched stub."""
+    english = [for_students(r) for r in results]
+    results = [localize(r, tr) for r in english]
     out: list[str] = []
     total = sum(r.score for r in results)
     most = sum(r.max_score for r in results)
     passed = all(r.passed for r in results)
     if results:
-        out.append(f"## grade: {format_points(total)} / {format_points(most)} "
-                   f"{'✅' if passed else '❌'}")
+        out.append("## " + tr("grade: {score} / {max_score}", score=format_points(total),
+                              max_score=format_points(most)) + f" {'✅' if passed else '❌'}")
     else:
-        out.append("## grade: no assignment started yet ✅")
+        out.append("## " + tr("grade: no assignment started yet") + " ✅")
     out.append("")
-    out.append("| Assignment | Points | Status |")
+    out.append(_row(tr("Assignment"), tr("Points"), tr("Status")))
     out.append("|---|---:|---|")
     for result in results:
         out.append(f"| {_cell(result.assignment)} | {format_points(result.score)} / "
-                   f"{format_points(result.max_score)} | {_assignment_status(result)} |")
+                   f"{format_points(result.max_score)} | {_assignment_status(result, tr)} |")
     for name in not_started:
-        out.append(f"| {_cell(name)} | – | {NOT_STARTED} |")
+        out.append(f"| {_cell(name)} | – | {_not_started(tr)} |")
     out.append("")
-    for result in results:
+    for result, record in zip(results, english, strict=True):
         title = f" — {_cell(result.title)}" if result.title and result.title != result.assignment \
             else ""
         out.append(f"### {_cell(result.assignment)}{title}: {format_points(result.score)} / "
                    f"{format_points(result.max_score)}")
         out.append("")
         if result.status == "error":
-            out.append(f"**Could not be graded:** {_cell(result.error or '')}")
+            out.append("**" + tr("Could not be graded:") + f"** {_cell(result.error or '')}")
             out.append("")
         for note in result.notes:
             out.append(f"> {_cell(note)}")
             out.append("")
-        out.append("| Exercise | Points | Status |")
+        out.append(_row(tr("Exercise"), tr("Points"), tr("Status")))
         out.append("|---|---:|---|")
         for exercise, (got, best) in result.exercise_scores().items():
             ran = [c for c in result.checks if c.exercise == exercise and c.status != "skipped"]
             bad = [c for c in ran if c.status in NOT_PASSED]
             if bad:
-                status = f"❌ {len(bad)} of {len(ran)} checks failed"
+                status = "❌ " + tr("{n} of {m} checks failed", n=len(bad), m=len(ran))
             elif not ran:
-                status = _STATUS["skipped"]
+                status = _status("skipped", tr)
             else:
-                status = _STATUS["passed"]
+                status = _status("passed", tr)
             out.append(f"| {_cell(exercise)} | {format_points(got)} / {format_points(best)} "
                        f"| {status} |")
         out.append("")
-        failing = [c for c in result.checks if c.status in NOT_PASSED]
+        # grouped by their English messages (hints are found by their English start)
+        failing = [c for c in record.checks if c.status in NOT_PASSED]
         if failing and result.status != "error":
-            out.append("Failing checks:")
+            out.append(tr("Failing checks:"))
             out.append("")
             groups = _alike(failing)
             for (text, hints), checks in groups[:MAX_FAILURES]:
-                names = ", ".join(f"**{_cell(c.title or c.id)}** ({_cell(c.id)}, {c.device}, "
-                                  f"{c.status})" for c in checks)
-                hint = "".join(f" — {_cell(h)}" for h in hints)
-                out.append(f"- {names}: {_cell(text)}{hint}")
+                names = ", ".join(f"**{_cell(tr.text(c.title) or c.id)}** ({_cell(c.id)}, "
+                                  f"{c.device}, {tr.text(_CHECK_STATUS.get(c.status, c.status))})"
+                                  for c in checks)
+                hint = "".join(f" — {_cell(tr.text(h))}" for h in hints)
+                said = tr.text(text) if first_line(checks[0].message) \
+                    else tr.text(_CHECK_STATUS.get(text, text))
+                out.append(f"- {names}: {_cell(said)}{hint}")
             if len(groups) > MAX_FAILURES:
-                out.append(f"- … and {len(groups) - MAX_FAILURES} more in the HTML report")
+                out.append("- " + tr("… and {n} more in the HTML report",
+                                     n=len(groups) - MAX_FAILURES))
             out.append("")
     return "\n".join(out)
 
@@ -99,14 +127,14 @@ def summary_markdown(results: Sequence[SubmissionResult],
 NOT_PASSED = ("failed", "error", "timeout")
 
 
-def _assignment_status(result: SubmissionResult) -> str:
+def _assignment_status(result: SubmissionResult, tr: Translator = ENGLISH) -> str:
     if result.status == "error":
-        return "❌ could not be graded"
+        return "❌ " + tr("could not be graded")
     ran = [c for c in result.checks if c.status != "skipped"]
     bad = [c for c in ran if c.status in NOT_PASSED]
     if bad:
-        return f"❌ {len(bad)} of {len(ran)} checks failed"
-    return _STATUS["passed"] if ran else _STATUS["skipped"]
+        return "❌ " + tr("{n} of {m} checks failed", n=len(bad), m=len(ran))
+    return _status("passed" if ran else "skipped", tr)
 
 
 def _alike(checks: Sequence[CheckResult]) -> list[tuple[tuple[str, tuple[str, ...]],
@@ -116,13 +144,13 @@ def _alike(checks: Sequence[CheckResult]) -> list[tuple[tuple[str, tuple[str, ..
     groups: dict[tuple[str, tuple[str, ...]], list[CheckResult]] = {}
     for c in checks:
         lines = [line.strip() for line in (c.message or c.status).splitlines()]
-        hints = tuple(line for line in lines[1:] if line.startswith("Hint: "))
+        hints = tuple(line for line in lines[1:] if line.startswith(HINT))
         groups.setdefault((first_line(c.message) or c.status, hints), []).append(c)
     return list(groups.items())
 
 
 def write_summary(results: Sequence[SubmissionResult], path: Path,
-                  not_started: Sequence[str] = ()) -> str:
-    text = summary_markdown(results, not_started)
+                  not_started: Sequence[str] = (), tr: Translator = ENGLISH) -> str:
+    text = summary_markdown(results, not_started, tr)
     write_atomic(path, text)
     return text

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.i18n import N_
 from grader.intake.notebooks import cell_failure
 from grader.intake.submissions import ModuleUnderTest
 from grader.model.limits import Limits
@@ -92,8 +93,8 @@ def summarise_load_error(exc: Raised) -> str:
     if exc.is_a("SyntaxError") or exc.is_a("IndentationError"):
         return describe_load_error(exc)
     if exc.is_a("SystemExit"):
-        return "the module called exit() while being imported; remove it"
-    return "the module raised an exception while being imported (grade check shows which)"
+        return N_("the module called exit() while being imported; remove it")
+    return N_("the module raised an exception while being imported (grade check shows which)")
 
 
 class _Stream:

@@ -39,6 +39,7 @@ from grader import (
     gradients,
     lost_gradient,
     unchanged,
+    went_to_the_default_device,
 )
 
 # --- known wrong answers (hints) -------------------------------------------------------------
@@ -458,10 +459,12 @@ def float64_weights(m, device, rng):
 @check("noisy_linear_data", points=0.5, hints=[
     Hint("a tensor was made without device= and went to the default device, which is not w's: "
          "pass device=w.device (and dtype=w.dtype) to torch.rand and torch.normal",
-         when=lambda got: "cuda" in str(got).lower())])
+         when=went_to_the_default_device)])
 def draws_on_w_device(m, device, rng):
-    """every tensor it makes is on w's device, not the default device (a check runs it with
-    the default device elsewhere: the mistake a GPU shows, seen on the CPU too)"""
+    """every tensor it makes is on w's device, not the default device
+
+    A check runs it with the default device elsewhere: the mistake a GPU shows, seen on the
+    CPU too."""
     w = torch.randn(2, 1, device=device, generator=rng)
     b = torch.randn(1, 1, device=device, generator=rng)
     g = torch.Generator(device=device).manual_seed(seed_from(rng, device))

@@ -26,6 +26,7 @@ from grader import (
     compare,
     default_device_elsewhere,
     unchanged,
+    went_to_the_default_device,
 )
 
 INTERMEDIATE_KEYS = ("x", "y1", "y2", "loss")
@@ -510,11 +511,13 @@ def minimize_returns_0d_tensor(m, device, rng):
        rtol=1.3e-6, atol=1e-5, time_limit=20, hints=[Hint(
            "x was made without device= and went to the default device, which is not the "
            "coefficients': torch.zeros((), dtype=a.dtype, device=a.device, "
-           "requires_grad=True)", when=lambda got: "cuda" in str(got).lower())])
+           "requires_grad=True)", when=went_to_the_default_device)])
 def minimize_starts_on_the_coefficients_device(m, device, rng):
-    """x starts on the coefficients' device, not the default device (a check runs it with
-    the default device set elsewhere: the mistake a GPU shows, seen on the CPU too), and
-    comes back detached (x.detach())"""
+    """x starts on the coefficients' device, not the default device, and comes back
+    detached (x.detach())
+
+    A check runs it with the default device set elsewhere: the mistake a GPU shows, seen on
+    the CPU too."""
     a = torch.rand((), device=device, generator=rng) + 0.5
     b, c, mark = (torch.randn((), device=device, generator=rng) for _ in range(3))
     with default_device_elsewhere(device):

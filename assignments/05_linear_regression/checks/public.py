@@ -47,6 +47,7 @@ from grader import (
     default_device_elsewhere,
     identity,
     storage,
+    went_to_the_default_device,
 )
 
 W_TRUE = ((2.0,), (-3.0,))  # the notes' w0
@@ -579,7 +580,7 @@ DEFAULT_DEVICE = Hint(
     "a tensor was created without device= and went to the default device, which is not the "
     "input's: pass device=features.device (data_iter) or device=device (LinearRegression) to "
     "every torch.randperm, torch.randn, torch.zeros, ...",
-    when=lambda got: "cuda" in str(got).lower())
+    when=went_to_the_default_device)
 CPU_INDEX = Hint(
     "the batch index lives on the CPU (torch.LongTensor(...), or torch.tensor(list) without "
     "device=, as in the notes), and index_select needs it on the features' device: build the "

@@ -31,6 +31,7 @@ from grader import (
     compare,
     default_device_elsewhere,
     unchanged,
+    went_to_the_default_device,
 )
 from grader.model.observations import Opaque
 
@@ -836,10 +837,12 @@ def ran_verdict(got, expected):
 @check("train_classifier", points=0.5, time_limit=30, judge=ran_verdict, hints=[
     Hint("a tensor was made without device= and went to the default device, which is not the "
          "data's: create the order with torch.randperm(n, generator=generator, "
-         "device=X.device)", when=lambda got: "cuda" in str(got).lower())])
+         "device=X.device)", when=went_to_the_default_device)])
 def trains_on_the_data_device(m, device, rng):
-    """every tensor it makes is on X's device, not the default device (a check runs it with
-    the default device set elsewhere: the mistake a GPU shows, seen on the CPU too)"""
+    """every tensor it makes is on X's device, not the default device
+
+    A check runs it with the default device set elsewhere: the mistake a GPU shows, seen on
+    the CPU too."""
     X, Y = ring_data(300, 300, rng, device)
     model = small_model(device, rng)
     with default_device_elsewhere(device):
