@@ -124,10 +124,22 @@ def check(
     cwd = cwd or Path.cwd()
     path = path if path is None or path.is_absolute() else cwd / path
     grading = Grading(choose_level(sandbox))  # an unavailable strict level: refused here
+    _one_assignment_for(exercises, path, assignment, cwd, course)
     targets = _narrowed(resolve_targets(path, assignment, cwd,
                                         None if read_here else grading.level, course),
                         exercises)
     return _check_targets(targets, grading, out, cwd, scope, run_notebook, lang)
+
+
+ONE_ASSIGNMENT = "--exercise needs one assignment: name its folder, file or --assignment"
+
+
+def _one_assignment_for(exercises: Sequence[str], path: Path | None, assignment: str | None,
+                        cwd: Path, course: Path | None) -> None:
+    """``--exercise`` over the whole course is refused before any submission is read."""
+    if exercises and path is None and assignment is None \
+            and len(locate_course(course, cwd).discover()) > 1:
+        raise UsageError(ONE_ASSIGNMENT)
 
 
 def _narrowed(targets: list[Target], exercises: Sequence[str]) -> list[Target]:
@@ -135,8 +147,7 @@ def _narrowed(targets: list[Target], exercises: Sequence[str]) -> list[Target]:
     if not exercises:
         return targets
     if len(targets) > 1:
-        raise UsageError("--exercise needs one assignment: name its folder, file or "
-                         "--assignment")
+        raise UsageError(ONE_ASSIGNMENT)
     return [replace(t, assignment=t.assignment.only(exercises)) for t in targets]
 
 
@@ -200,6 +211,7 @@ def ci(
     cwd = cwd or Path.cwd()
     path = path if path is None or path.is_absolute() else cwd / path
     grading = Grading(choose_level(sandbox))
+    _one_assignment_for(exercises, path, assignment, cwd, course)
     targets = _narrowed(resolve_targets(path, assignment, cwd, grading.level, course),
                         exercises)
     started: list[Target] = []
