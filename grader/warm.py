@@ -206,6 +206,7 @@ def serve(path: Path, sandbox: str) -> None:
                     conn.settimeout(None)
                     request = json.loads(_read_all(conn))
                     if request.get("stop"):
+                        path.unlink(missing_ok=True)  # gone before the answer says so
                         conn.sendall(b"{}")
                         return
                     try:
