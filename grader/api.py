@@ -153,7 +153,10 @@ def _narrowed(targets: list[Target], exercises: Sequence[str]) -> list[Target]:
 
 def translator_for(assignments: Sequence[Assignment], lang: str) -> Translator:
     """The grader's catalogue in ``lang`` with the words of ``assignments`` on top."""
-    return translator(parse_lang(lang), [a.translations(parse_lang(lang)) for a in assignments])
+    lang = parse_lang(lang)
+    if lang == "en":  # the records' own language: no catalogue to read
+        return ENGLISH
+    return translator(lang, [a.translations(lang) for a in assignments])
 
 
 def _check_targets(targets: list[Target], grading: Grading, out: Path, cwd: Path,
